@@ -1,0 +1,33 @@
+# Settings for thunk's own targets (tests, examples, bench) — never for users.
+
+# Warnings as errors on our own code only.
+function(thunk_strict target)
+  if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Werror)
+  endif()
+endfunction()
+
+# Everything lands in one directory so Windows finds the example DLL beside the
+# programs, under wine too.
+set(CMAKE_RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
+set(CMAKE_LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
+
+if(NOT CMAKE_CXX_STANDARD)
+  set(CMAKE_CXX_STANDARD 17)
+endif()
+set(CMAKE_CXX_STANDARD_REQUIRED ON)
+set(CMAKE_CXX_EXTENSIONS OFF)
+
+# MinGW programs carry their runtime so wine needs no extra DLLs.
+if(MINGW)
+  add_link_options(-static-libgcc -static-libstdc++ -static)
+endif()
+
+# Static cross targets (i686, AArch64, RISC-V, ARMv7 under qemu) cannot load a
+# .so: the example library is static there (THUNK_STATIC_TARGET set by the
+# toolchain file).
+if(THUNK_STATIC_TARGET)
+  set(THUNK_EXAMPLE_LIBRARY_TYPE STATIC)
+else()
+  set(THUNK_EXAMPLE_LIBRARY_TYPE SHARED)
+endif()

@@ -1,0 +1,131 @@
+// Platform detection and configuration macros.
+//
+// Every macro here can be overridden in one shape: a user definition wins; else
+// detection; else a default.
+#ifndef THUNK_CONFIG_HPP
+#define THUNK_CONFIG_HPP
+
+#include "version.hpp"
+
+#if __cplusplus < 201703L && !(defined(_MSVC_LANG) && _MSVC_LANG >= 201703L)
+#  error "thunk needs C++17 or later (-std=c++17)"
+#endif
+
+// ---- architecture ---------------------------------------------------------
+#if defined(__x86_64__) || defined(_M_X64)
+#  define THUNK_ARCH_X86_64 1
+#elif defined(__i386__) || defined(_M_IX86)
+#  define THUNK_ARCH_X86_32 1
+#elif defined(__aarch64__) || defined(_M_ARM64)
+#  define THUNK_ARCH_AARCH64 1
+#endif
+
+#if defined(_WIN32)
+#  define THUNK_OS_WINDOWS 1
+#elif defined(__linux__)
+#  define THUNK_OS_LINUX 1
+#endif
+
+// ---- exceptions -----------------------------------------------------------
+#ifndef THUNK_HAS_EXCEPTIONS
+#  if defined(__cpp_exceptions) || defined(__EXCEPTIONS) || (defined(_CPPUNWIND) && _CPPUNWIND)
+#    define THUNK_HAS_EXCEPTIONS 1
+#  else
+#    define THUNK_HAS_EXCEPTIONS 0
+#  endif
+#endif
+
+// ---- run-time code --------------------------------------------------------
+// THUNK_NO_JIT=1: the library never asks for executable memory; thunk::closure
+// is refused at compile time (use thunk::static_closure).
+#ifndef THUNK_NO_JIT
+#  define THUNK_NO_JIT 0
+#endif
+
+// Closures with run-time thunks exist where a hand-encoded thunk and a way to
+// find the thread pointer exist. Elsewhere closure is compiled out with a
+// message and static_closure remains.
+#ifndef THUNK_HAS_CLOSURE
+#  if THUNK_NO_JIT
+#    define THUNK_HAS_CLOSURE 0
+#  elif (defined(THUNK_ARCH_X86_64) || defined(THUNK_ARCH_X86_32) || defined(THUNK_ARCH_AARCH64)) && \
+        (defined(THUNK_OS_LINUX) || defined(THUNK_OS_WINDOWS)) && (defined(__GNUC__) || defined(__clang__))
+#    define THUNK_HAS_CLOSURE 1
+#  else
+#    define THUNK_HAS_CLOSURE 0
+#  endif
+#endif
+
+// ---- calling-convention spellings ------------------------------------------
+// Each expands to nothing where the convention does not exist, so one
+// declaration serves every target (as WINAPI does).
+#if defined(__GNUC__) || defined(__clang__)
+#  define THUNK_DETAIL_ATTR(x) __attribute__((x))
+#else
+#  define THUNK_DETAIL_ATTR(x)
+#endif
+
+#ifndef THUNK_CDECL
+#  if defined(THUNK_ARCH_X86_32)
+#    define THUNK_CDECL THUNK_DETAIL_ATTR(cdecl)
+#  else
+#    define THUNK_CDECL
+#  endif
+#endif
+#ifndef THUNK_STDCALL
+#  if defined(THUNK_ARCH_X86_32)
+#    define THUNK_STDCALL THUNK_DETAIL_ATTR(stdcall)
+#  else
+#    define THUNK_STDCALL
+#  endif
+#endif
+#ifndef THUNK_FASTCALL
+#  if defined(THUNK_ARCH_X86_32)
+#    define THUNK_FASTCALL THUNK_DETAIL_ATTR(fastcall)
+#  else
+#    define THUNK_FASTCALL
+#  endif
+#endif
+#ifndef THUNK_THISCALL
+#  if defined(THUNK_ARCH_X86_32)
+#    define THUNK_THISCALL THUNK_DETAIL_ATTR(thiscall)
+#  else
+#    define THUNK_THISCALL
+#  endif
+#endif
+// GCC has no vectorcall; clang has it on x86 Windows and i386.
+#ifndef THUNK_VECTORCALL
+#  if defined(__clang__) && (defined(THUNK_ARCH_X86_32) || (defined(THUNK_ARCH_X86_64) && defined(_WIN32)))
+#    define THUNK_VECTORCALL THUNK_DETAIL_ATTR(vectorcall)
+#    define THUNK_DETAIL_HAS_VECTORCALL 1
+#  else
+#    define THUNK_VECTORCALL
+#  endif
+#endif
+// The two x86-64 conventions, usable on either system with GCC and clang.
+#ifndef THUNK_MS_ABI
+#  if defined(THUNK_ARCH_X86_64)
+#    define THUNK_MS_ABI THUNK_DETAIL_ATTR(ms_abi)
+#  else
+#    define THUNK_MS_ABI
+#  endif
+#endif
+#ifndef THUNK_SYSV_ABI
+#  if defined(THUNK_ARCH_X86_64)
+#    define THUNK_SYSV_ABI THUNK_DETAIL_ATTR(sysv_abi)
+#  else
+#    define THUNK_SYSV_ABI
+#  endif
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#  define THUNK_DETAIL_NOINLINE __attribute__((noinline))
+#  define THUNK_DETAIL_LIKELY(x) __builtin_expect(!!(x), 1)
+#  define THUNK_DETAIL_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#  define THUNK_DETAIL_NOINLINE
+#  define THUNK_DETAIL_LIKELY(x) (x)
+#  define THUNK_DETAIL_UNLIKELY(x) (x)
+#endif
+
+#endif  // THUNK_CONFIG_HPP

@@ -1,0 +1,31 @@
+// NO INCLUDE GUARD, ON PURPOSE: do not include this file directly.
+//
+// signature.hpp includes it once per calling convention the target has, with
+// THUNK_DETAIL_CC_TAG (a tag from calling_convention.hpp) and
+// THUNK_DETAIL_CC_ATTR (the attribute, empty for the target's default) defined.
+// It stamps out the signature specializations and the typed entry template for
+// that convention, so every convention is handled by the same lines.
+
+template <class R, class... A>
+struct signature<R(THUNK_DETAIL_CC_ATTR*)(A...)> : signature_base<THUNK_DETAIL_CC_TAG, false, R, A...> {};
+template <class R, class... A>
+struct signature<R(THUNK_DETAIL_CC_ATTR*)(A...) noexcept> : signature_base<THUNK_DETAIL_CC_TAG, true, R, A...> {};
+template <class R, class... A>
+struct signature<R THUNK_DETAIL_CC_ATTR(A...)> : signature_base<THUNK_DETAIL_CC_TAG, false, R, A...> {};
+template <class R, class... A>
+struct signature<R THUNK_DETAIL_CC_ATTR(A...) noexcept> : signature_base<THUNK_DETAIL_CC_TAG, true, R, A...> {};
+
+namespace detail {
+template <>
+struct convention<THUNK_DETAIL_CC_TAG> {
+  template <bool NoExcept, class R, class... A>
+  using pointer = R(THUNK_DETAIL_CC_ATTR*)(A...) noexcept(NoExcept);
+
+  // The typed entry: ordinary C++ the compiler emits for this exact signature
+  // and convention. Impl decides where the context comes from.
+  template <class Impl, class R, class... A>
+  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
+    return Impl::template invoke<R, A...>(a...);
+  }
+};
+}  // namespace detail
