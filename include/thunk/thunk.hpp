@@ -20,5 +20,7 @@
 #include "context_slot.hpp"
 #include "context.hpp"
 #include "stateless.hpp"
+#include "closure.hpp"
+#include "scoped_registration.hpp"
 
 #endif

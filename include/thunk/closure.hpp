@@ -1,0 +1,307 @@
+// The closure tier: a real thunk for C APIs that give the callback no
+// user-data slot (TIMERPROC, signal, atexit, qsort, nftw, hook procedures).
+//
+//   thunk::closure<TIMERPROC> tick([&](HWND, UINT, UINT_PTR, DWORD) { ++ticks; });
+//   SetTimer(nullptr, 0, 100, tick.get());
+//
+// Each live closure owns a 16-byte thunk in a sealed read+execute page and a
+// 2-pointer data slot beside it (detail/slot_pool.hpp). The thunk passes the
+// data slot's address to a typed entry the compiler generates for P (in P's
+// calling convention) — in the next free argument register when the
+// signature provably leaves one (register path), else through a per-thread
+// slot (general path). A callable of at most one pointer, trivially copyable,
+// lives in the data slot itself; a larger one in one heap block.
+#ifndef THUNK_CLOSURE_HPP
+#define THUNK_CLOSURE_HPP
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <new>
+#include <system_error>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "config.hpp"
+#include "context.hpp"
+#include "error.hpp"
+#include "exception_policy.hpp"
+#include "signature.hpp"
+
+#if THUNK_HAS_CLOSURE
+#  include "detail/abi.hpp"
+#  include "detail/slot_pool.hpp"
+#  include "detail/thread_context.hpp"
+#endif
+
+namespace thunk {
+
+/// How the thunk hands over the context. `automatic` picks the register path
+/// where the signature allows it; `general` forces the per-thread path (the
+/// tests run both everywhere).
+namespace path {
+struct automatic {};
+struct general {};
+}  // namespace path
+
+namespace detail {
+
+struct box_base {
+  explicit box_base(void (*d)(box_base*) noexcept) noexcept : destroy(d) {}
+  void (*destroy)(box_base*) noexcept;
+#if THUNK_HAS_EXCEPTIONS
+  std::exception_ptr captured;
+#endif
+};
+
+template <class R>
+struct fallback_store {
+  R value{};
+};
+template <>
+struct fallback_store<void> {};
+
+template <class F, class R>
+struct box : box_base {
+  template <class G>
+  box(G&& g, fallback_store<R> fb) : box_base(&destroy_box), f(std::forward<G>(g)), fallback(std::move(fb)) {}
+  static void destroy_box(box_base* b) noexcept { delete static_cast<box*>(b); }
+  F f;
+  fallback_store<R> fallback;
+};
+
+template <class F>
+inline constexpr bool fits_in_slot = sizeof(F) <= sizeof(void*) && alignof(F) <= alignof(void*) &&
+                                     std::is_trivially_copyable<F>::value &&
+                                     std::is_trivially_destructible<F>::value;
+
+template <class R>
+inline fallback_store<R> make_fallback(terminate_t) {
+  return {};
+}
+template <class R>
+inline fallback_store<R> make_fallback(capture_t) {
+  return {};
+}
+template <class R, class T>
+inline fallback_store<R> make_fallback(const capture_or_t<T>& p) {
+  if constexpr (std::is_void<R>::value) {
+    return {};
+  } else {
+    return fallback_store<R>{static_cast<R>(p.fallback)};
+  }
+}
+
+/// Calls the callable behind a context (the data slot's address).
+template <class P, class F, class R, bool Boxed, bool Capture>
+struct closure_call {
+  template <class... Args>
+  static R call(void* ctx, Args&&... args) noexcept {
+    if constexpr (!Boxed) {
+      F& f = *std::launder(reinterpret_cast<F*>(ctx));
+      return invoke_terminate<P, R>(f, std::forward<Args>(args)...);
+    } else {
+      auto* b = static_cast<box<F, R>*>(static_cast<box_base*>(*static_cast<void**>(ctx)));
+      if constexpr (Capture) {
+        const R* fallback = nullptr;
+        if constexpr (!std::is_void<R>::value) fallback = &b->fallback.value;
+#if THUNK_HAS_EXCEPTIONS
+        return invoke_capture<R>(capture_target<R>{&b->captured, fallback}, b->f, std::forward<Args>(args)...);
+#else
+        (void)fallback;
+        return invoke_plain<R>(b->f, std::forward<Args>(args)...);
+#endif
+      } else {
+        return invoke_terminate<P, R>(b->f, std::forward<Args>(args)...);
+      }
+    }
+  }
+};
+
+#if THUNK_HAS_CLOSURE
+/// The typed entry's body: the context is the trailing parameter (register
+/// path) or the first thing read from the per-thread slot (general path).
+template <class Call, bool Register>
+struct closure_entry {
+  template <class R, class... A, std::size_t... J>
+  static R forward_front(void* ctx, std::tuple<A&...>& refs, std::index_sequence<J...>) noexcept {
+    using L = type_list<A...>;
+    return Call::template call<>(ctx, static_cast<at_t<J, L>&&>(std::get<J>(refs))...);
+  }
+  template <class R, class... A>
+  static R invoke(A&... a) noexcept {
+    if constexpr (Register) {
+      std::tuple<A&...> refs(a...);
+      void* ctx = std::get<sizeof...(A) - 1>(refs);
+      return forward_front<R, A...>(ctx, refs, std::make_index_sequence<sizeof...(A) - 1>{});
+    } else {
+      void* ctx = pop_thread_context();
+      return Call::template call<>(ctx, static_cast<A&&>(a)...);
+    }
+  }
+};
+
+template <class Sig, class Path>
+struct closure_kind;
+template <class CC, bool NE, class R, class... A, class Path>
+struct closure_kind<signature_base<CC, NE, R, A...>, Path> {
+  static constexpr int value =
+      std::is_same<Path, path::general>::value ? abi::general : register_kind<CC, R, A...>::value;
+};
+
+template <class Impl, class Sig, bool Register>
+struct closure_entry_address;
+template <class Impl, class CC, bool NE, class R, class... A>
+struct closure_entry_address<Impl, signature_base<CC, NE, R, A...>, true> {
+  static void* get() noexcept {
+    return reinterpret_cast<void*>(&convention<CC>::template entry<Impl, R, A..., void*>);
+  }
+};
+template <class Impl, class CC, bool NE, class R, class... A>
+struct closure_entry_address<Impl, signature_base<CC, NE, R, A...>, false> {
+  static void* get() noexcept { return reinterpret_cast<void*>(&convention<CC>::template entry<Impl, R, A...>); }
+};
+#endif
+
+}  // namespace detail
+
+/// An owning, move-only C function pointer of type P bound to a callable.
+template <class P, class Path = path::automatic>
+class closure {
+  using sig = signature<P>;
+
+ public:
+  using pointer = typename sig::pointer;
+  using result_type = typename sig::result_type;
+
+  static_assert(THUNK_HAS_CLOSURE,
+                "thunk::closure needs run-time code, which this build forbids (THUNK_NO_JIT) or this target has "
+                "no thunk for: use thunk::static_closure<P, N>, a fixed pool of compile-time functions");
+
+  closure() noexcept = default;
+
+  /// Binds f (copied or moved in). Throws thunk::error if no thunk can be made.
+  template <class F, class Policy = terminate_t,
+            class = std::enable_if_t<!std::is_same<std::decay_t<F>, closure>::value>>
+  closure(F&& f, Policy policy = Policy()) {
+    std::error_code ec;
+    assign(std::forward<F>(f), policy, ec);
+    if (ec) detail::raise(ec, "cannot create thunk::closure");
+  }
+
+  closure(closure&& other) noexcept : bits_(std::exchange(other.bits_, 0)) {}
+  closure& operator=(closure&& other) noexcept {
+    if (this != &other) {
+      reset();
+      bits_ = std::exchange(other.bits_, 0);
+    }
+    return *this;
+  }
+  closure(const closure&) = delete;
+  closure& operator=(const closure&) = delete;
+  ~closure() { reset(); }
+
+  /// The C function pointer; valid until this closure (or the one it was
+  /// moved into) is destroyed.
+  pointer get() const noexcept { return reinterpret_cast<pointer>(bits_ & ~boxed_bit); }
+  explicit operator bool() const noexcept { return bits_ != 0; }
+
+  /// Destroys the callable; a later call through the old pointer stops the
+  /// process with a message naming this closure's type.
+  void reset() noexcept {
+#if THUNK_HAS_CLOSURE
+    if (!bits_) return;
+    const std::uintptr_t code = bits_ & ~boxed_bit;
+    detail::box_base* b = nullptr;
+    if (bits_ & boxed_bit) b = static_cast<detail::box_base*>(detail::data_of(code)->word);
+    detail::release_slot(kind, code, detail::pretty_signature<P>());
+    if (b) b->destroy(b);
+    bits_ = 0;
+#endif
+  }
+
+  /// Rethrows (and clears) an exception the callable threw under thunk::capture.
+  void rethrow_if_captured() {
+#if THUNK_HAS_CLOSURE && THUNK_HAS_EXCEPTIONS
+    if (!(bits_ & boxed_bit)) return;
+    auto* b = static_cast<detail::box_base*>(detail::data_of(bits_ & ~boxed_bit)->word);
+    if (b->captured) {
+      std::exception_ptr e = std::move(b->captured);
+      b->captured = nullptr;
+      std::rethrow_exception(e);
+    }
+#endif
+  }
+
+  /// Non-throwing factory: an empty closure and ec set on failure.
+  template <class F, class Policy = terminate_t>
+  static closure make(F&& f, std::error_code& ec, Policy policy = Policy()) {
+    closure c;
+    c.assign(std::forward<F>(f), policy, ec);
+    return c;
+  }
+
+ private:
+  static constexpr std::uintptr_t boxed_bit = 1;
+#if THUNK_HAS_CLOSURE
+  static constexpr int kind = detail::closure_kind<typename sig::base, Path>::value;
+#endif
+
+  template <class F, class Policy>
+  void assign(F&& f, Policy policy, std::error_code& ec) {
+    using D = std::decay_t<F>;
+    static_assert(detail::is_policy<Policy>::value,
+                  "thunk::closure: the second argument is an exception policy: thunk::terminate, thunk::capture "
+                  "or thunk::capture_or(value)");
+    static_assert(detail::callable_check<D, result_type, typename sig::argument_types>::value,
+                  "thunk: see the diagnostic above");
+    ec.clear();
+#if THUNK_HAS_CLOSURE
+    constexpr bool capture = !std::is_same<Policy, terminate_t>::value;
+    constexpr bool boxed = capture || !detail::fits_in_slot<D>;
+    using call = detail::closure_call<P, D, result_type, boxed, capture>;
+    constexpr bool reg = kind != detail::abi::general;
+    using impl = detail::closure_entry<call, reg>;
+
+    detail::box<D, result_type>* b = nullptr;
+    if constexpr (boxed) {
+      b = new (std::nothrow) detail::box<D, result_type>(std::forward<F>(f),
+                                                         detail::make_fallback<result_type>(policy));
+      if (!b) {
+        ec = make_error_code(errc::out_of_memory);
+        return;
+      }
+    }
+    const std::uintptr_t code = detail::acquire_slot(kind, ec);
+    if (!code) {
+      if (b) detail::box<D, result_type>::destroy_box(b);
+      return;
+    }
+    reset();
+    detail::slot_data* data = detail::data_of(code);
+    if constexpr (boxed) {
+      data->word = static_cast<detail::box_base*>(b);
+    } else {
+      ::new (static_cast<void*>(&data->word)) D(std::forward<F>(f));
+    }
+    data->entry = detail::closure_entry_address<impl, typename sig::base, reg>::get();
+    bits_ = code | (boxed ? boxed_bit : 0);
+#else
+    (void)f, (void)policy;
+    ec = make_error_code(errc::unsupported_target);
+#endif
+  }
+
+  std::uintptr_t bits_ = 0;  // the thunk's address; bit 0: the callable is boxed
+};
+
+/// Non-throwing factory: thunk::make_closure<P>(f, ec [, policy]).
+template <class P, class F, class Policy = terminate_t>
+closure<P> make_closure(F&& f, std::error_code& ec, Policy policy = Policy()) {
+  return closure<P>::make(std::forward<F>(f), ec, policy);
+}
+
+}  // namespace thunk
+
+#endif  // THUNK_CLOSURE_HPP
