@@ -12,6 +12,15 @@ endfunction()
 set(CMAKE_RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
 set(CMAKE_LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
 
+# Sanitizers on our own targets: THUNK_SANITIZE=address,undefined (or thread)
+# builds and links them with -fsanitize=..., and any finding stops the program.
+# Used by scripts/test.sh's sanitizer rows and the asan/tsan presets.
+set(THUNK_SANITIZE "" CACHE STRING "Sanitizers for thunk's own targets, as for -fsanitize= (e.g. address,undefined or thread)")
+if(THUNK_SANITIZE)
+  add_compile_options(-fsanitize=${THUNK_SANITIZE} -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=${THUNK_SANITIZE})
+endif()
+
 if(NOT CMAKE_CXX_STANDARD)
   set(CMAKE_CXX_STANDARD 17)
 endif()

@@ -34,7 +34,8 @@ namespace abi = aarch64;
 template <class T>
 inline constexpr bool is_integer_class =
     std::is_reference<T>::value || std::is_pointer<T>::value || std::is_null_pointer<T>::value ||
-    ((std::is_integral<T>::value || std::is_enum<T>::value) && sizeof(T) <= 8);
+    ((std::is_integral<T>::value || std::is_enum<T>::value) &&
+     sizeof(std::conditional_t<std::is_void<T>::value, char, T>) <= 8);
 
 /// Takes a vector register and no integer one.
 template <class T>
