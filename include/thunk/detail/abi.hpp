@@ -72,12 +72,14 @@ struct register_kind<sysv64_cc, R, A...> {
 };
 // Microsoft x64: argument n takes the n-th of rcx, rdx, r8, r9 whatever its
 // type (a struct is passed in it or by reference); a struct return adds a
-// hidden first argument, so those take the general path.
+// hidden first argument, so those take the general path; so does long double,
+// which GCC returns through memory under ms_abi on Linux.
 template <class R, class... A>
 struct register_kind<win64_cc, R, A...> {
   static constexpr int order[4] = {x86_64::rcx, x86_64::rdx, x86_64::r8, x86_64::r9};
-  static constexpr int value =
-      (is_scalar_return<R> && sizeof...(A) < 4) ? order[sizeof...(A) < 4 ? sizeof...(A) : 0] : x86_64::general;
+  static constexpr int value = (is_scalar_return<R> && !std::is_same<R, long double>::value && sizeof...(A) < 4)
+                                   ? order[sizeof...(A) < 4 ? sizeof...(A) : 0]
+                                   : x86_64::general;
 };
 #  elif defined(THUNK_ARCH_AARCH64)
 // AAPCS64: integer arguments take x0..x7; float/double take v registers; a
