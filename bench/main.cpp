@@ -1,0 +1,72 @@
+// thunk_bench: Google Benchmark driver for thunk's tiers beside libffi and
+// GNU ffcall. See bench/README.md (measurements) and bench/run.sh (report).
+//
+//   thunk_bench [google benchmark flags]
+//   thunk_bench --thunk-bench-child=rss:NAME|wx:NAME   (used internally)
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "common.hpp"
+
+#ifndef THUNK_BENCH_FLAGS
+#  define THUNK_BENCH_FLAGS "unknown"
+#endif
+#ifndef THUNK_BENCH_LIBFFI_VERSION
+#  define THUNK_BENCH_LIBFFI_VERSION "unknown"
+#endif
+#ifndef THUNK_BENCH_FFCALL_VERSION
+#  define THUNK_BENCH_FFCALL_VERSION "not built (not found, or THUNK_BENCH_FFCALL=OFF)"
+#endif
+
+int main(int argc, char** argv) {
+  const char child_flag[] = "--thunk-bench-child=";
+  if (argc >= 2 && std::strncmp(argv[1], child_flag, sizeof child_flag - 1) == 0)
+    return bench::run_child(argv[1] + sizeof child_flag - 1);
+
+  std::vector<bench::entry> list = bench::benchmarks();
+  std::stable_sort(list.begin(), list.end(), [](const bench::entry& a, const bench::entry& b) {
+    return a.group != b.group ? a.group < b.group : a.rank < b.rank;
+  });
+  for (const auto& e : list) {
+    auto* b = benchmark::RegisterBenchmark(e.name.c_str(), e.fn);
+    // One sort (~39M comparator calls) per repetition: many short repetitions
+    // give a steadier median than a few long ones on a shared machine.
+    if (e.group == bench::g_qsort || e.group == bench::g_qsort_paired)
+      b->Unit(benchmark::kMillisecond)->Iterations(1);
+    if (e.setup) e.setup(b);
+  }
+  // Memory and mappings: one fresh child process per measurement.
+  std::vector<std::string> names;
+  for (const char* n : {"thunk", "libffi", "ffcall"})
+    if (bench::impls().count(n)) names.push_back(n);
+  for (const auto& n : names) {
+    std::string mode = "rss:" + n;
+    benchmark::RegisterBenchmark(("memory/rss/" + n).c_str(),
+                                 [mode](benchmark::State& s) { bench::report_child(s, mode); })
+        ->Iterations(1)
+        ->Unit(benchmark::kMillisecond);
+  }
+  for (const auto& n : names) {
+    std::string mode = "wx:" + n;
+    benchmark::RegisterBenchmark(("memory/wx/" + n).c_str(),
+                                 [mode](benchmark::State& s) { bench::report_child(s, mode); })
+        ->Iterations(1)
+        ->Repetitions(1)
+        ->Unit(benchmark::kMillisecond);
+  }
+
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::AddCustomContext("thunk_closure", bench::impls().count("thunk") ? "yes" : "no (closure.hpp absent)");
+  benchmark::AddCustomContext("compiler", __VERSION__);
+  benchmark::AddCustomContext("flags", THUNK_BENCH_FLAGS);
+  benchmark::AddCustomContext("libffi", THUNK_BENCH_LIBFFI_VERSION);
+  benchmark::AddCustomContext("ffcall", THUNK_BENCH_FFCALL_VERSION);
+  benchmark::AddCustomContext("qsort_elements", std::to_string(bench::qsort_elements));
+  benchmark::AddCustomContext("live_closures", std::to_string(bench::live_closures));
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
