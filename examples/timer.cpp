@@ -2,22 +2,11 @@
 // function pointer for each capturing lambda, so two timers keep their own
 // state. A scoped registration pairs fw_set_timer with fw_kill_timer.
 #include <thunk/closure.hpp>
+#include <thunk/scoped_registration.hpp>
 
 #include <cstdio>
 
 #include "fakewin.h"
-
-#if __has_include(<thunk/scoped_registration.hpp>)
-#  include <thunk/scoped_registration.hpp>
-using timer_registration = thunk::scoped_registration;
-#else  // until <thunk/scoped_registration.hpp> lands: the same idea, by hand
-struct timer_registration {
-  template <class Set, class Kill>
-  timer_registration(Set set, Kill) : id(set()) {}
-  ~timer_registration() { fw_kill_timer(id); }
-  FW_UINT_PTR id;
-};
-#endif
 
 int main() {
   auto counter = [](const char* name, int& ticks) {
@@ -30,10 +19,10 @@ int main() {
   thunk::closure<FW_TIMERPROC> slow(counter("slow", slow_ticks));
   {
     auto kill = [](FW_UINT_PTR id) { fw_kill_timer(id); };
-    timer_registration fast_timer([&] { return fw_set_timer(100, fast.get()); }, kill);
-    timer_registration slow_timer([&] { return fw_set_timer(250, slow.get()); }, kill);
+    thunk::scoped_registration fast_timer([&] { return fw_set_timer(100, fast.get()); }, kill);
+    thunk::scoped_registration slow_timer([&] { return fw_set_timer(250, slow.get()); }, kill);
     fw_run_message_loop(350);
-  }  // both timers killed here, before their closures go
+  }  // both timers killed here: declared after the closures, they go first
   std::printf("timers killed after 350 ms: fast %d ticks, slow %d tick\n", fast_ticks, slow_ticks);
   std::printf("500 ms more: %u callbacks\n", fw_run_message_loop(500));
 }
