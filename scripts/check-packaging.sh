@@ -12,7 +12,9 @@
 #                     -I single_include alone, natively and with i686-linux-gnu-g++ -static;
 #                     examples/ built and checked (ctest) against the single header alone
 #   warnings          a TU instantiating every tier, -Wall -Wextra -Wpedantic -Wconversion
-#                     -Wshadow -Werror, gcc and clang, C++17 and C++20 (and i686 g++)
+#                     -Wshadow -Werror, gcc and clang, C++17 and C++20 (and i686 g++, and
+#                     g++ with -fno-exceptions -fno-rtti)
+#   no-exceptions     the consumer built with -fno-exceptions -fno-rtti (gcc and clang) and run
 #   doxygen           doxygen docs/Doxyfile, warnings as errors (skipped without doxygen)
 #
 #   scripts/check-packaging.sh            every route
@@ -29,7 +31,7 @@ cxx=${CXX:-g++}
 logs=$root/build/pkg-logs
 mkdir -p "$logs"
 
-all_routes=(find-package add-subdirectory fetch-content pkg-config single-header warnings doxygen)
+all_routes=(find-package add-subdirectory fetch-content pkg-config single-header warnings no-exceptions doxygen)
 routes=("$@")
 ((${#routes[@]} == 0)) && routes=("${all_routes[@]}")
 for r in "${routes[@]}"; do
@@ -182,47 +184,57 @@ route_pkg-config() {
 }
 
 route_single-header() {
-  local b=$root/build/pkg-single-header parts=()
+  local b=$root/build/pkg-single-header ok=() bad=()
   rm -rf "$b"; mkdir -p "$b"
   # 1. Up to date: regenerate to a temporary file and compare.
-  run python3 scripts/make_single_header.py -o "$b/thunk.hpp" || { detail="make_single_header.py failed"; return 1; }
-  if ! run cmp "$b/thunk.hpp" single_include/thunk/thunk.hpp; then
-    detail="single_include/thunk/thunk.hpp is stale: run python3 scripts/make_single_header.py and commit it"
-    return 1
+  if ! run python3 scripts/make_single_header.py -o "$b/thunk.hpp"; then
+    bad+=("make_single_header.py failed")
+  elif ! run cmp "$b/thunk.hpp" single_include/thunk/thunk.hpp; then
+    bad+=("single_include/thunk/thunk.hpp is stale (run python3 scripts/make_single_header.py and commit it)")
+  else
+    ok+=("up to date")
   fi
   # convention.inl is stamped out once per inclusion, never deduplicated.
   local want got
   want=$(cat include/thunk/*.hpp include/thunk/detail/*.hpp | grep -cE '^\s*#\s*include\s+"(detail/)?convention\.inl"')
-  got=$(grep -c '^// ---- begin thunk/detail/convention.inl' single_include/thunk/thunk.hpp)
-  if [ "$want" != "$got" ]; then
-    detail="convention.inl is included $want times in include/ but inlined $got times"
-    return 1
-  fi
-  parts+=("up to date")
-  # 2. The consumer against the single header alone.
-  run "$cxx" -std=c++17 -Wall -Wextra -I single_include tests/consumers/consumer.cpp -o "$b/consumer" -pthread \
-    || { detail="consumer does not build with -I single_include"; return 1; }
-  run_consumer "$b/consumer" || return 1
-  parts+=("consumer $cxx")
-  if have i686-linux-gnu-g++; then
-    run i686-linux-gnu-g++ -static -std=c++17 -Wall -Wextra -I single_include tests/consumers/consumer.cpp \
-      -o "$b/consumer-i686" -pthread || { detail="consumer does not build with i686-linux-gnu-g++ -static"; return 1; }
-    run_consumer "$b/consumer-i686" || { detail="i686: $detail"; return 1; }
-    parts+=("consumer i686 -static")
-  else
-    parts+=("i686 skipped: no i686-linux-gnu-g++")
-  fi
+  got=$(grep -c '^// ---- begin thunk/detail/convention.inl' "$b/thunk.hpp")
+  [ "$want" != "$got" ] && bad+=("convention.inl is included $want times in include/ but inlined $got times")
+  # 2. The consumer against the single header alone, native and i686.
+  local c name exe
+  for c in "$cxx" i686-linux-gnu-g++; do
+    name=$c exe=$b/consumer-${c//[^A-Za-z0-9_.-]/_}
+    local extra=()
+    if [ "$c" = i686-linux-gnu-g++ ]; then
+      have "$c" || { ok+=("i686 skipped: no i686-linux-gnu-g++"); continue; }
+      extra=(-static) name="$c -static"
+    fi
+    if ! run "$c" "${extra[@]}" -std=c++17 -Wall -Wextra -I single_include tests/consumers/consumer.cpp -o "$exe" -pthread; then
+      bad+=("consumer does not build with $name -I single_include")
+    elif ! run_consumer "$exe"; then
+      bad+=("$name: $detail")
+    else
+      ok+=("consumer $name")
+    fi
+  done
   # 3. examples/, with their output checks, against the single header alone.
   local e=$b/examples
-  run cmake -S tests/consumers/single_header_examples -B "$e" -DCMAKE_CXX_COMPILER="$cxx" \
-    || { detail="examples configure failed (single header)"; return 1; }
-  run cmake --build "$e" -j "$jobs" || { detail="examples do not build against the single header"; return 1; }
-  (cd "$e" && run ctest --output-on-failure --no-tests=error -j "$jobs") \
-    || { detail="examples fail against the single header (ctest in $e)"; return 1; }
-  parts+=("$(cd "$e" && ctest -N | sed -nE 's/^Total Tests: ([0-9]+)/\1/p') examples")
-  local IFS=,
-  detail="${parts[*]}"
-  detail=${detail//,/, }
+  if ! run cmake -S tests/consumers/single_header_examples -B "$e" -DCMAKE_CXX_COMPILER="$cxx"; then
+    bad+=("examples configure failed")
+  elif ! run cmake --build "$e" -j "$jobs"; then
+    bad+=("examples do not build against the single header")
+  elif ! (cd "$e" && run ctest --output-on-failure --no-tests=error -j "$jobs"); then
+    bad+=("examples fail against the single header (ctest in ${e#"$root"/})")
+  else
+    ok+=("$(cd "$e" && ctest -N | sed -nE 's/^Total Tests: ([0-9]+)/\1/p') examples")
+  fi
+  local IFS=';'
+  if ((${#bad[@]})); then
+    detail="${bad[*]}"
+    detail=${detail//;/; }
+    return 1
+  fi
+  detail="${ok[*]}"
+  detail=${detail//;/, }
 }
 
 route_warnings() {
@@ -241,6 +253,14 @@ route_warnings() {
       fi
     done
   done
+  if have g++; then
+    if run g++ -std=c++17 -fno-exceptions -fno-rtti -O2 "${flags[@]}" -I include -c tests/consumers/warnings.cpp \
+      -o "$b/w-noexc.o"; then
+      ok+=("g++/c++17/-fno-exceptions/-fno-rtti")
+    else
+      bad+=("g++/c++17/-fno-exceptions/-fno-rtti")
+    fi
+  fi
   if ((${#bad[@]})); then
     # The distinct header warnings, file:line [flag].
     local list
@@ -253,6 +273,29 @@ route_warnings() {
   detail="clean with ${ok[*]}"
 }
 
+route_no-exceptions() {
+  local b=$root/build/pkg-no-exceptions ok=() bad=() c exe
+  rm -rf "$b"; mkdir -p "$b"
+  for c in g++ clang++; do
+    have "$c" || continue
+    exe=$b/consumer-$c
+    if ! run "$c" -std=c++17 -fno-exceptions -fno-rtti -Wall -Wextra -I include tests/consumers/consumer.cpp \
+      -o "$exe" -pthread; then
+      bad+=("$c does not build the consumer")
+    elif ! run_consumer "$exe"; then
+      bad+=("$c: $detail")
+    else
+      ok+=("$c")
+    fi
+  done
+  if ((${#bad[@]})); then
+    detail="${bad[*]}"
+    return 1
+  fi
+  ((${#ok[@]})) || { detail="SKIP: neither g++ nor clang++"; return 2; }
+  detail="consumer with -fno-exceptions -fno-rtti: ${ok[*]}"
+}
+
 route_doxygen() {
   if ! have doxygen; then
     detail="SKIP: doxygen is not installed"
@@ -263,7 +306,7 @@ route_doxygen() {
     return 1
   fi
   rm -rf "$root/build/pkg-doxygen"
-  run doxygen docs/Doxyfile || { detail="doxygen reported warnings: $(grep -m1 -i warning "$log")"; return 1; }
+  run env THUNK_VERSION="$(header_version)" doxygen docs/Doxyfile || { detail="doxygen reported warnings: $(grep -m1 -i warning "$log")"; return 1; }
   detail="no warnings; build/pkg-doxygen/html/index.html"
 }
 
