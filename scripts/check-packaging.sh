@@ -10,7 +10,8 @@
 #   pkg-config        g++ $(pkg-config --cflags --libs thunk) against the installed thunk.pc
 #   single-header     single_include/thunk/thunk.hpp is up to date; the consumer built with
 #                     -I single_include alone, natively and with i686-linux-gnu-g++ -static;
-#                     examples/ built and checked (ctest) against the single header alone
+#                     examples/ built and checked (ctest) against the single header alone,
+#                     natively and for i686
 #   warnings          a TU instantiating every tier, -Wall -Wextra -Wpedantic -Wconversion
 #                     -Wshadow -Werror, gcc and clang, C++17 and C++20 (and i686 g++, and
 #                     g++ with -fno-exceptions -fno-rtti)
@@ -216,17 +217,27 @@ route_single-header() {
       ok+=("consumer $name")
     fi
   done
-  # 3. examples/, with their output checks, against the single header alone.
-  local e=$b/examples
-  if ! run cmake -S tests/consumers/single_header_examples -B "$e" -DCMAKE_CXX_COMPILER="$cxx"; then
-    bad+=("examples configure failed")
-  elif ! run cmake --build "$e" -j "$jobs"; then
-    bad+=("examples do not build against the single header")
-  elif ! (cd "$e" && run ctest --output-on-failure --no-tests=error -j "$jobs"); then
-    bad+=("examples fail against the single header (ctest in ${e#"$root"/})")
-  else
-    ok+=("$(cd "$e" && ctest -N | sed -nE 's/^Total Tests: ([0-9]+)/\1/p') examples")
-  fi
+  # 3. examples/, with their output checks, against the single header alone,
+  #    native and i686 (static, run natively).
+  local e target args
+  for target in native i686; do
+    e=$b/examples-$target
+    if [ $target = native ]; then
+      args=(-DCMAKE_CXX_COMPILER="$cxx")
+    else
+      have i686-linux-gnu-g++ || continue
+      args=(-DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/i686-linux-gnu.cmake")
+    fi
+    if ! run cmake -S tests/consumers/single_header_examples -B "$e" "${args[@]}"; then
+      bad+=("examples ($target) configure failed")
+    elif ! run cmake --build "$e" -j "$jobs"; then
+      bad+=("examples ($target) do not build against the single header")
+    elif ! (cd "$e" && run ctest --output-on-failure --no-tests=error -j "$jobs"); then
+      bad+=("examples ($target) fail against the single header (ctest in ${e#"$root"/})")
+    else
+      ok+=("$(cd "$e" && ctest -N | sed -nE 's/^Total Tests: ([0-9]+)/\1/p') examples $target")
+    fi
+  done
   local IFS=';'
   if ((${#bad[@]})); then
     detail="${bad[*]}"
