@@ -1,0 +1,779 @@
+// A reusable signature suite: C callback signatures, each with argument
+// values that differ per call, the result expected from those arguments and
+// a check of every argument that arrived.
+//
+// Every tier runs the same suite with its own callables:
+//
+//   thunk_test::for_each_case(thunk_test::all_cases{}, [](auto tag) {
+//     using Case = typename decltype(tag)::type;
+//     thunk_test::recorder<Case> rec;
+//     auto f = thunk_test::mutable_lambda::make(rec);     // or const_lambda, std_function, function_object
+//     typename Case::P p = /* the tier under test */(f);
+//     for (unsigned seed = 0; seed < thunk_test::rounds; ++seed) {
+//       auto sent = Case::make_arguments(seed);
+//       thunk_test::check_call<Case>(rec, seed, sent, thunk_test::c_side::apply(p, sent));
+//     }
+//   });
+//
+// A case (a type deriving from basic_case<R, A...>) has:
+//   P                    the C callback type, R (*)(A...); pointer<CC> in another convention
+//   make_arguments(seed) a std::tuple<A...> of non-trivial values, distinct per argument and per
+//                        seed, chosen so that truncation, a wrong sign extension, float/double
+//                        confusion or a swapped argument shows (0x80, -2, 0xDEADBEEFCAFEF00D ...)
+//   expected(args)       the result computed from every argument (a digest of all of them), so a
+//                        hard-coded or stale result fails
+//   check_arguments(sent, arrived)  one CHECK per argument
+//
+// context_case<Case, Slot, Ctx, CC> inserts a context parameter (void*, intptr_t, uintptr_t)
+// first, in the middle or last, for the context tier; the callable still sees Case's
+// arguments. c_side calls through a pointer the optimiser cannot see through, so
+// the call really crosses the ABI.
+#ifndef THUNK_TESTS_SUPPORT_SIGNATURES_HPP
+#define THUNK_TESTS_SUPPORT_SIGNATURES_HPP
+
+#include <thunk/signature.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <ostream>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "catch.hpp"
+
+#if defined(__GNUC__) || defined(__clang__)
+#  define THUNK_TEST_NOINLINE __attribute__((noinline))
+#else
+#  define THUNK_TEST_NOINLINE
+#endif
+
+namespace thunk_test {
+
+/// How many calls each case makes; the seed (0 .. rounds-1) changes every value.
+inline constexpr unsigned rounds = 6;
+
+template <class... T>
+struct types {
+  static constexpr std::size_t size = sizeof...(T);
+};
+template <class T>
+struct type_tag {
+  using type = T;
+};
+
+/// Calls f(type_tag<T>{}) for every T of the list.
+template <class... T, class F>
+void for_each_case(types<T...>, F&& f) {
+  (f(type_tag<T>{}), ...);
+}
+
+// ---- calling conventions, spelled here independently of the library ---------
+// Each convention gives its pointer type and the tag thunk::convention_t must
+// read back from it. The THUNK_* spellings are empty where a convention does not
+// exist, so every test runs everywhere (on x86-64 Linux, cc_stdcall is the
+// default convention).
+#if defined(__GNUC__) || defined(__clang__)
+#  pragma GCC diagnostic push
+// GCC says thiscall is "used for non-class method" on free function types, yet honours it.
+#  pragma GCC diagnostic ignored "-Wattributes"
+#endif
+struct cc_default {
+  static constexpr const char* name = "the default convention";
+  template <class R, class... A>
+  using pointer = R (*)(A...);
+  using tag = thunk::default_cc;
+};
+struct cc_stdcall {
+  static constexpr const char* name = "stdcall";
+  template <class R, class... A>
+  using pointer = R(THUNK_STDCALL*)(A...);
+#if defined(THUNK_ARCH_X86_32)
+  using tag = thunk::stdcall_cc;
+#else
+  using tag = thunk::default_cc;
+#endif
+};
+struct cc_fastcall {
+  static constexpr const char* name = "fastcall";
+  template <class R, class... A>
+  using pointer = R(THUNK_FASTCALL*)(A...);
+#if defined(THUNK_ARCH_X86_32)
+  using tag = thunk::fastcall_cc;
+#else
+  using tag = thunk::default_cc;
+#endif
+};
+struct cc_thiscall {
+  static constexpr const char* name = "thiscall";
+  template <class R, class... A>
+  using pointer = R(THUNK_THISCALL*)(A...);
+#if defined(THUNK_ARCH_X86_32)
+  using tag = thunk::thiscall_cc;
+#else
+  using tag = thunk::default_cc;
+#endif
+};
+struct cc_ms_abi {
+  static constexpr const char* name = "ms_abi";
+  template <class R, class... A>
+  using pointer = R(THUNK_MS_ABI*)(A...);
+#if defined(THUNK_ARCH_X86_64)
+  using tag = thunk::win64_cc;
+#else
+  using tag = thunk::default_cc;
+#endif
+};
+struct cc_sysv_abi {
+  static constexpr const char* name = "sysv_abi";
+  template <class R, class... A>
+  using pointer = R(THUNK_SYSV_ABI*)(A...);
+#if defined(THUNK_ARCH_X86_64)
+  using tag = thunk::sysv64_cc;
+#else
+  using tag = thunk::default_cc;
+#endif
+};
+#if defined(__GNUC__) || defined(__clang__)
+#  pragma GCC diagnostic pop
+#endif
+
+/// Every convention the tests name (the ones this target lacks collapse to the default).
+using all_conventions = types<cc_default, cc_stdcall, cc_fastcall, cc_thiscall, cc_ms_abi, cc_sysv_abi>;
+
+// ---- values ------------------------------------------------------------------
+
+/// 0..100, distinct for distinct seeds (< 101) and for distinct positions.
+inline std::uint64_t spread(unsigned seed, unsigned pos) { return (seed * 37u + pos * 11u + 5u) % 101u; }
+
+inline std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
+  h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+  return h * 0xBF58476D1CE4E5B9ull;
+}
+
+template <class T, class = void>
+struct is_test_struct : std::false_type {};
+template <class T>
+struct is_test_struct<T, typename T::thunk_test_struct> : std::true_type {};
+
+/// A pool of objects pointer arguments and results point into.
+template <class T>
+T* pool_at(std::uint64_t i) {
+  using object = std::conditional_t<std::is_void<T>::value, unsigned char, std::remove_cv_t<T>>;
+  static object storage[101];
+  return &storage[i % 101];
+}
+
+/// Function pointers as arguments: three distinct functions.
+using unary_fn = std::int32_t (*)(std::int32_t);
+inline std::int32_t negate_fn(std::int32_t x) { return -x; }
+inline std::int32_t twice_fn(std::int32_t x) { return 2 * x; }
+inline std::int32_t plus_seven_fn(std::int32_t x) { return x + 7; }
+inline unary_fn unary_at(std::uint64_t i) {
+  static const unary_fn fns[3] = {&negate_fn, &twice_fn, &plus_seven_fn};
+  return fns[i % 3];
+}
+
+template <class T>
+T make_value(unsigned seed, unsigned pos);
+
+template <class T>
+T integer_value(std::uint64_t k) {
+  if constexpr (std::is_same<T, char>::value) {
+    return static_cast<char>('A' + k % 26);
+  } else if constexpr (std::is_signed<T>::value) {
+    // Negative, and using every byte: a missing sign extension or a truncation shows.
+    if constexpr (sizeof(T) == 1) return static_cast<T>(-2 - static_cast<std::int64_t>(k));
+    else if constexpr (sizeof(T) == 2) return static_cast<T>(-0x7F00 + 3 * static_cast<std::int64_t>(k));
+    else if constexpr (sizeof(T) == 4) return static_cast<T>(-0x7EDCBA98 + 0x10001 * static_cast<std::int64_t>(k));
+    else return static_cast<T>(-0x0123456789ABCDEFll - 0x100000001ll * static_cast<std::int64_t>(k));
+  } else {
+    // The high bit set: a wrong sign extension shows.
+    if constexpr (sizeof(T) == 1) return static_cast<T>(0x80 + k);
+    else if constexpr (sizeof(T) == 2) return static_cast<T>(0x8000 + 0x101 * k);
+    else if constexpr (sizeof(T) == 4) return static_cast<T>(0xDEADBEEFull - 0x10001ull * k);
+    else return static_cast<T>(0xDEADBEEFCAFEF00Dull + 0x100000001ull * k);
+  }
+}
+
+template <class T>
+T make_value(unsigned seed, unsigned pos) {
+  const std::uint64_t k = spread(seed, pos);
+  if constexpr (is_test_struct<T>::value) {
+    T v{};
+    unsigned i = 0;
+    std::apply([&](auto&... field) { ((field = make_value<std::remove_reference_t<decltype(field)>>(seed, pos * 16 + i++)), ...); },
+               v.fields());
+    return v;
+  } else if constexpr (std::is_enum<T>::value) {
+    return static_cast<T>(integer_value<std::underlying_type_t<T>>(k));
+  } else if constexpr (std::is_same<T, bool>::value) {
+    return (seed + pos) % 3 != 1;
+  } else if constexpr (std::is_integral<T>::value) {
+    return integer_value<T>(k);
+  } else if constexpr (std::is_same<T, float>::value) {
+    // Exact dyadic values: no rounding anywhere, x87 excess precision included.
+    return static_cast<float>(static_cast<int>(k) - 50) * 0.25f + static_cast<float>(pos) * 64.0f + 0.125f;
+  } else if constexpr (std::is_same<T, double>::value) {
+    // Needs 42 bits of mantissa: a double read as a float shows.
+    const double v = 1099511627776.0 + static_cast<double>(k) * 4097.0 + static_cast<double>(pos) * 131.0 + 0.5;
+    return k % 2 ? -v : v;
+  } else if constexpr (std::is_same<T, long double>::value) {
+    // Needs 63 bits of mantissa: a long double read as a double shows (where they differ).
+    const long double v =
+        static_cast<long double>((1ull << 61) + k * 1000003ull + pos * 77ull) + 0.25L;
+    return k % 2 ? -v : v;
+  } else if constexpr (std::is_same<T, unary_fn>::value) {
+    return unary_at(k + pos);
+  } else if constexpr (std::is_pointer<T>::value) {
+    return pool_at<std::remove_pointer_t<T>>(k + pos);
+  } else {
+    static_assert(sizeof(T) == 0, "thunk_test: no value generator for this type");
+  }
+}
+
+/// A digest of one value; all arguments' digests make a call's expected result.
+template <class T>
+std::uint64_t digest_of(const T& v) {
+  if constexpr (is_test_struct<T>::value) {
+    std::uint64_t h = 0x5EED;
+    std::apply([&](const auto&... field) { ((h = mix(h, digest_of(field))), ...); }, v.fields());
+    return h;
+  } else if constexpr (std::is_enum<T>::value) {
+    return static_cast<std::uint64_t>(static_cast<std::underlying_type_t<T>>(v));
+  } else if constexpr (std::is_same<T, bool>::value) {
+    return v ? 0x51 : 0x15;
+  } else if constexpr (std::is_integral<T>::value) {
+    return static_cast<std::uint64_t>(v);
+  } else if constexpr (std::is_floating_point<T>::value) {
+    const long long whole = static_cast<long long>(v);
+    const long long eighths = static_cast<long long>((v - static_cast<T>(whole)) * 8);
+    return static_cast<std::uint64_t>(whole) * 8 + static_cast<std::uint64_t>(eighths);
+  } else if constexpr (std::is_same<T, unary_fn>::value) {
+    return static_cast<std::uint64_t>(v(1000) + 0x7000);
+  } else if constexpr (std::is_pointer<T>::value) {
+    return static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(v));
+  } else {
+    static_assert(sizeof(T) == 0, "thunk_test: no digest for this type");
+  }
+}
+
+/// A value of R made from a digest: every result depends on every argument.
+template <class R>
+R result_from(std::uint64_t h) {
+  if constexpr (is_test_struct<R>::value) {
+    R v{};
+    std::uint64_t i = 0;
+    std::apply([&](auto&... field) { ((field = result_from<std::remove_reference_t<decltype(field)>>(mix(h, ++i))), ...); },
+               v.fields());
+    return v;
+  } else if constexpr (std::is_enum<R>::value) {
+    return static_cast<R>(result_from<std::underlying_type_t<R>>(h));
+  } else if constexpr (std::is_same<R, bool>::value) {
+    return ((h >> 7) & 1) != 0;
+  } else if constexpr (std::is_same<R, char>::value) {
+    return static_cast<char>('a' + h % 26);
+  } else if constexpr (std::is_integral<R>::value) {
+    return static_cast<R>(h ^ (h >> 29));
+  } else if constexpr (std::is_same<R, float>::value) {
+    return static_cast<float>(static_cast<int>(h % 4001) - 2000) * 0.5f;
+  } else if constexpr (std::is_same<R, double>::value) {
+    const double v = static_cast<double>(h % (1ull << 44)) + 0.75;
+    return (h >> 50) & 1 ? -v : v;
+  } else if constexpr (std::is_same<R, long double>::value) {
+    const long double v = static_cast<long double>((h % (1ull << 60)) | (1ull << 60)) + 0.5L;
+    return (h >> 62) & 1 ? -v : v;
+  } else if constexpr (std::is_same<R, unary_fn>::value) {
+    return unary_at(h);
+  } else if constexpr (std::is_pointer<R>::value) {
+    return pool_at<std::remove_pointer_t<R>>(h);
+  } else {
+    static_assert(sizeof(R) == 0, "thunk_test: no result maker for this type");
+  }
+}
+
+// ---- printing in failure messages ----------------------------------------------
+
+/// Wraps a value for CHECK so a failure prints it legibly: 1-byte integers as
+/// numbers, pointers as addresses, floating point with every digit.
+template <class T>
+struct shown {
+  const T& value;
+  friend bool operator==(const shown& a, const shown& b) { return a.value == b.value; }
+  friend std::ostream& operator<<(std::ostream& os, const shown& s) {
+    if constexpr (std::is_integral<T>::value && sizeof(T) == 1 && !std::is_same<T, bool>::value) {
+      return os << static_cast<int>(s.value);
+    } else if constexpr (std::is_pointer<T>::value) {
+      return os << "0x" << std::hex << reinterpret_cast<std::uintptr_t>(s.value) << std::dec;
+    } else if constexpr (std::is_floating_point<T>::value) {
+      const auto precision = os.precision(std::numeric_limits<T>::max_digits10);
+      os << s.value;
+      os.precision(precision);
+      return os;
+    } else {
+      return os << s.value;
+    }
+  }
+};
+
+/// CHECK that a result is the expected one.
+template <class R>
+void check_result(const R& result, const R& expected) {
+  CHECK(shown<R>{result} == shown<R>{expected});
+}
+
+// ---- structs by value --------------------------------------------------------
+// THUNK_TEST_FIELDS lists the fields: equality, printing, values and digests come from it.
+#define THUNK_TEST_FIELDS(...)                                 \
+  using thunk_test_struct = void;                              \
+  auto fields() { return std::tie(__VA_ARGS__); }              \
+  auto fields() const { return std::tie(__VA_ARGS__); }
+
+template <class T, class = std::enable_if_t<is_test_struct<T>::value>>
+bool operator==(const T& a, const T& b) {
+  return a.fields() == b.fields();
+}
+template <class T, class = std::enable_if_t<is_test_struct<T>::value>>
+bool operator!=(const T& a, const T& b) {
+  return !(a == b);
+}
+
+template <class T, class = std::enable_if_t<is_test_struct<T>::value>>
+std::ostream& operator<<(std::ostream& os, const T& v) {
+  os << '{';
+  const char* sep = "";
+  std::apply([&](const auto&... field) { ((os << sep << shown<std::decay_t<decltype(field)>>{field}, sep = ", "), ...); }, v.fields());
+  return os << '}';
+}
+
+struct s1 { std::uint8_t a; THUNK_TEST_FIELDS(a) };                                   // 1 byte
+struct s2 { std::int16_t a; THUNK_TEST_FIELDS(a) };                                   // 2 bytes
+struct s3 { std::uint8_t a, b, c; THUNK_TEST_FIELDS(a, b, c) };                        // 3 bytes, odd size
+struct s8 { std::int32_t a; std::uint32_t b; THUNK_TEST_FIELDS(a, b) };               // 8
+struct s12 { std::int32_t a, b, c; THUNK_TEST_FIELDS(a, b, c) };                       // 12
+struct s16 { std::int64_t a; std::uint64_t b; THUNK_TEST_FIELDS(a, b) };              // 16, two registers
+struct mixed_fi { float f; std::int32_t i; THUNK_TEST_FIELDS(f, i) };                 // 8, float and int in one eightbyte
+struct mixed_di { double d; std::int64_t i; THUNK_TEST_FIELDS(d, i) };                // 16: SSE + INTEGER (SysV)
+struct mixed_ifd { std::int16_t i; float f; double d; THUNK_TEST_FIELDS(i, f, d) };  // 16: INTEGER + SSE
+struct hfa_f2 { float a, b; THUNK_TEST_FIELDS(a, b) };                                // all-float HFA
+struct hfa_f3 { float a, b, c; THUNK_TEST_FIELDS(a, b, c) };
+struct hfa_f4 { float a, b, c, d; THUNK_TEST_FIELDS(a, b, c, d) };
+struct hfa_d2 { double a, b; THUNK_TEST_FIELDS(a, b) };                               // all-double HFA
+struct hfa_d3 { double a, b, c; THUNK_TEST_FIELDS(a, b, c) };
+struct hfa_d4 { double a, b, c, d; THUNK_TEST_FIELDS(a, b, c, d) };                  // 32 bytes: v0-v3 on AArch64
+struct big40 { std::int64_t v[5]; THUNK_TEST_FIELDS(v[0], v[1], v[2], v[3], v[4]) };  // > 32 bytes
+struct big_mixed {                                                                      // > 32 bytes, mixed
+  double d[2];
+  std::int32_t i[3];
+  std::uint8_t tag[5];
+  THUNK_TEST_FIELDS(d[0], d[1], i[0], i[1], i[2], tag[0], tag[1], tag[2], tag[3], tag[4])
+};
+static_assert(sizeof(s3) == 3 && sizeof(s16) == 16 && sizeof(big40) > 32 && sizeof(big_mixed) > 32,
+              "thunk_test: struct sizes as the cases say");
+
+// ---- enums -------------------------------------------------------------------
+enum colour : std::uint8_t { red = 1, green = 2, blue = 3 };
+enum class small_signed : std::int16_t { low = -1, high = 1 };
+enum class wide : std::uint64_t { none = 0, all = ~0ull };
+
+inline std::ostream& operator<<(std::ostream& os, colour v) { return os << "colour(" << static_cast<int>(v) << ')'; }
+inline std::ostream& operator<<(std::ostream& os, small_signed v) {
+  return os << "small_signed(" << static_cast<int>(v) << ')';
+}
+inline std::ostream& operator<<(std::ostream& os, wide v) {
+  return os << "wide(0x" << std::hex << static_cast<std::uint64_t>(v) << std::dec << ')';
+}
+
+// ---- the case template -------------------------------------------------------
+
+template <class R, class... A>
+struct basic_case {
+  using result_type = R;
+  using argument_types = types<A...>;
+  using arguments = std::tuple<A...>;
+  /// The C callback type in convention CC.
+  template <class CC = cc_default>
+  using pointer = typename CC::template pointer<R, A...>;
+  using P = pointer<>;
+
+  static arguments make_arguments(unsigned seed) { return make(seed, std::index_sequence_for<A...>{}); }
+
+  /// The result for these arguments (R = void: nothing).
+  static R result_of(const A&... a) {
+    if constexpr (!std::is_void<R>::value) {
+      std::uint64_t h = 0xC0FFEE + sizeof...(A);
+      ((h = mix(h, digest_of(a))), ...);
+      return result_from<R>(h);
+    }
+  }
+  static R expected(const arguments& args) {
+    return std::apply([](const A&... a) -> R { return result_of(a...); }, args);
+  }
+
+  /// One CHECK per argument: the value that arrived is the value sent.
+  static void check_arguments(const arguments& sent, const arguments& arrived) {
+    check(sent, arrived, std::index_sequence_for<A...>{});
+  }
+
+ private:
+  template <std::size_t... I>
+  static arguments make([[maybe_unused]] unsigned seed, std::index_sequence<I...>) {
+    return arguments(make_value<A>(seed, static_cast<unsigned>(I))...);
+  }
+  template <std::size_t I>
+  static void check_one(const arguments& sent, const arguments& arrived) {
+    INFO("argument " << I);
+    using T = std::tuple_element_t<I, arguments>;
+    CHECK(shown<T>{std::get<I>(arrived)} == shown<T>{std::get<I>(sent)});
+  }
+  template <std::size_t... I>
+  static void check(const arguments& sent, const arguments& arrived, std::index_sequence<I...>) {
+    (check_one<I>(sent, arrived), ...);
+  }
+};
+
+// Defines a case type NAME for R(A...); its name reads as the signature.
+#define THUNK_TEST_SIGNATURE(NAME, R, ...)                                \
+  struct NAME : ::thunk_test::basic_case<R, __VA_ARGS__> {              \
+    static constexpr const char* name = #NAME ": " #R "(" #__VA_ARGS__ ")"; \
+  }
+
+namespace cases {
+using std::int16_t;
+using std::int32_t;
+using std::int64_t;
+using std::int8_t;
+using std::intptr_t;
+using std::uint16_t;
+using std::uint32_t;
+using std::uint64_t;
+using std::uint8_t;
+using std::uintptr_t;
+
+// no arguments
+struct void_no_args : basic_case<void> {
+  static constexpr const char* name = "void_no_args: void()";
+};
+struct int_no_args : basic_case<int32_t> {
+  static constexpr const char* name = "int_no_args: int32_t()";
+};
+// integer widths
+THUNK_TEST_SIGNATURE(int8_pair, int8_t, int8_t, int8_t);
+THUNK_TEST_SIGNATURE(uint8_pair, uint8_t, uint8_t, uint8_t);
+THUNK_TEST_SIGNATURE(int16_pair, int16_t, int16_t, int16_t);
+THUNK_TEST_SIGNATURE(uint16_pair, uint16_t, uint16_t, uint16_t);
+THUNK_TEST_SIGNATURE(int32_pair, int32_t, int32_t, int32_t);
+THUNK_TEST_SIGNATURE(uint32_pair, uint32_t, uint32_t, uint32_t);
+THUNK_TEST_SIGNATURE(int64_pair, int64_t, int64_t, int64_t);
+THUNK_TEST_SIGNATURE(uint64_single, uint64_t, uint64_t);
+THUNK_TEST_SIGNATURE(widths_interleaved, int64_t, int8_t, uint16_t, int32_t, uint64_t, uint8_t, int16_t);
+THUNK_TEST_SIGNATURE(long_long_and_long, long long, long, unsigned long long, unsigned long);
+THUNK_TEST_SIGNATURE(pointer_sized_integers, intptr_t, intptr_t, uintptr_t);
+THUNK_TEST_SIGNATURE(bools, bool, bool, int32_t, bool);
+THUNK_TEST_SIGNATURE(chars, char, char, signed char, unsigned char);
+// floating point
+THUNK_TEST_SIGNATURE(float_single, float, float);
+THUNK_TEST_SIGNATURE(double_pair, double, double, double);
+THUNK_TEST_SIGNATURE(long_double_mixed, long double, long double, int32_t, long double);
+THUNK_TEST_SIGNATURE(float_int_interleaved, double, int32_t, float, int64_t, double, uint8_t, float);
+THUNK_TEST_SIGNATURE(ten_doubles, double, double, double, double, double, double, double, double, double, double,
+                     double);  // past 8 vector registers: the stack
+// pointers and enums
+THUNK_TEST_SIGNATURE(pointers, const char*, const char*, int32_t*, const double*, const void*);
+THUNK_TEST_SIGNATURE(function_pointer, int32_t, unary_fn, int32_t);
+THUNK_TEST_SIGNATURE(enums, colour, colour, small_signed, wide);
+THUNK_TEST_SIGNATURE(wide_enum, wide, wide, int32_t);
+// structs by value
+THUNK_TEST_SIGNATURE(tiny_structs, int32_t, s1, s2, s3);
+THUNK_TEST_SIGNATURE(small_structs, s8, s8, s12);
+THUNK_TEST_SIGNATURE(two_register_struct, s16, s16, int32_t);
+THUNK_TEST_SIGNATURE(mixed_structs, mixed_fi, mixed_fi, mixed_di, mixed_ifd);
+THUNK_TEST_SIGNATURE(float_hfas, hfa_f4, hfa_f2, hfa_f3, hfa_f4);
+THUNK_TEST_SIGNATURE(double_hfas, hfa_d4, hfa_d2, hfa_d3, hfa_d4);
+THUNK_TEST_SIGNATURE(large_struct, big40, big40, int32_t);
+THUNK_TEST_SIGNATURE(large_mixed_structs, int64_t, big_mixed, double, big40);
+// struct returns
+THUNK_TEST_SIGNATURE(odd_struct_return, s3, uint8_t);
+THUNK_TEST_SIGNATURE(double_hfa_return, hfa_d2, double, double);
+THUNK_TEST_SIGNATURE(mixed_struct_return, mixed_di, int64_t, double);
+THUNK_TEST_SIGNATURE(large_struct_return, big_mixed, int32_t, float, int8_t);
+// arities 3 .. 12 and many mixed
+THUNK_TEST_SIGNATURE(void_with_args, void, int32_t, double, s12);
+THUNK_TEST_SIGNATURE(four_args, uint32_t, uint8_t, int16_t, uint32_t, int64_t);
+THUNK_TEST_SIGNATURE(five_args, int16_t, float, int8_t, double, uint16_t, const char*);
+THUNK_TEST_SIGNATURE(seven_args, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+THUNK_TEST_SIGNATURE(eight_args, int32_t, int8_t, int16_t, int32_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t);
+THUNK_TEST_SIGNATURE(nine_args, double, double, int32_t, float, int64_t, long double, int8_t, s8, hfa_f2, uint32_t);
+THUNK_TEST_SIGNATURE(eleven_args, int64_t, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t,
+                     int32_t, int32_t, int32_t);
+THUNK_TEST_SIGNATURE(twelve_mixed, double, int8_t, float, uint16_t, double, int32_t, s8, uint64_t, hfa_d2,
+                     const char*, long double, bool, wide);
+}  // namespace cases
+
+/// The whole suite.
+using all_cases = types<
+    cases::void_no_args, cases::int_no_args, cases::int8_pair, cases::uint8_pair, cases::int16_pair,
+    cases::uint16_pair, cases::int32_pair, cases::uint32_pair, cases::int64_pair, cases::uint64_single,
+    cases::widths_interleaved, cases::long_long_and_long, cases::pointer_sized_integers, cases::bools, cases::chars,
+    cases::float_single, cases::double_pair, cases::long_double_mixed, cases::float_int_interleaved,
+    cases::ten_doubles, cases::pointers, cases::function_pointer, cases::enums, cases::wide_enum,
+    cases::tiny_structs, cases::small_structs, cases::two_register_struct, cases::mixed_structs, cases::float_hfas,
+    cases::double_hfas, cases::large_struct, cases::large_mixed_structs, cases::odd_struct_return,
+    cases::double_hfa_return, cases::mixed_struct_return, cases::large_struct_return, cases::void_with_args,
+    cases::four_args, cases::five_args, cases::seven_args, cases::eight_args, cases::nine_args, cases::eleven_args,
+    cases::twelve_mixed>;
+
+/// A representative subset, for the wider products (conventions x callables).
+using core_cases = types<cases::void_no_args, cases::int8_pair, cases::uint16_pair, cases::int64_pair,
+                         cases::widths_interleaved, cases::double_pair, cases::long_double_mixed,
+                         cases::float_int_interleaved, cases::enums, cases::tiny_structs, cases::mixed_structs,
+                         cases::double_hfas, cases::large_struct_return, cases::eleven_args, cases::twelve_mixed>;
+
+// ---- what a callable saw -----------------------------------------------------
+
+/// Filled by the callables under test: how often they were called, what
+/// arrived the last time, and (for callables with state of their own) the
+/// callable's own count, which proves the same object is called every time.
+template <class Case>
+struct recorder {
+  using R = typename Case::result_type;
+  int calls = 0;
+  int own_calls = -1;  // -1: the callable has no state of its own
+  typename Case::arguments arrived{};
+
+  template <class... X>
+  R on_call(const X&... a) {
+    ++calls;
+    arrived = typename Case::arguments(a...);
+    return Case::expected(arrived);
+  }
+};
+
+/// The checks after call number seed + 1 of a case: every argument and the result.
+template <class Case>
+void check_arrival(const recorder<Case>& rec, unsigned seed, const typename Case::arguments& sent) {
+  CHECK(rec.calls == static_cast<int>(seed) + 1);
+  if (rec.own_calls != -1) CHECK(rec.own_calls == static_cast<int>(seed) + 1);
+  Case::check_arguments(sent, rec.arrived);
+}
+
+// ---- callable kinds ----------------------------------------------------------
+// Each kind makes, for a case, a callable taking the case's arguments that
+// records into a recorder and returns the expected result.
+
+template <class Case, class L>
+struct functor_for;
+template <class Case, class... A>
+struct functor_for<Case, types<A...>> {
+  recorder<Case>* rec;
+  int own = 0;
+  typename Case::result_type operator()(A... a) {
+    rec->own_calls = ++own;
+    return rec->on_call(a...);
+  }
+};
+
+struct mutable_lambda {
+  static constexpr const char* name = "a mutable lambda";
+  static constexpr bool bind_const = false;
+  template <class Case>
+  static auto make(recorder<Case>& rec) {
+    return make(rec, typename Case::argument_types{});
+  }
+  template <class Case, class... A>
+  static auto make(recorder<Case>& rec, types<A...>) {
+    return [&rec, own = 0](A... a) mutable -> typename Case::result_type {
+      rec.own_calls = ++own;
+      return rec.on_call(a...);
+    };
+  }
+};
+
+struct const_lambda {
+  static constexpr const char* name = "a const lambda";
+  static constexpr bool bind_const = true;  // bound through a const reference
+  template <class Case>
+  static auto make(recorder<Case>& rec) {
+    return make(rec, typename Case::argument_types{});
+  }
+  template <class Case, class... A>
+  static auto make(recorder<Case>& rec, types<A...>) {
+    return [&rec](const A&... a) -> typename Case::result_type { return rec.on_call(a...); };
+  }
+};
+
+struct std_function {
+  static constexpr const char* name = "a std::function";
+  static constexpr bool bind_const = false;
+  template <class Case>
+  static auto make(recorder<Case>& rec) {
+    return make(rec, typename Case::argument_types{});
+  }
+  template <class Case, class... A>
+  static auto make(recorder<Case>& rec, types<A...>) {
+    using R = typename Case::result_type;
+    return std::function<R(A...)>([&rec, own = 0](A... a) mutable -> R {
+      rec.own_calls = ++own;
+      return rec.on_call(a...);
+    });
+  }
+};
+
+struct function_object {
+  static constexpr const char* name = "a function object";
+  static constexpr bool bind_const = false;
+  template <class Case>
+  static auto make(recorder<Case>& rec) {
+    return functor_for<Case, typename Case::argument_types>{&rec};
+  }
+};
+
+/// f itself, or a const reference to it for kinds bound as const.
+template <class Kind, class F>
+decltype(auto) as_bound(F& f) {
+  if constexpr (Kind::bind_const) {
+    return static_cast<const F&>(f);
+  } else {
+    return static_cast<F&>(f);
+  }
+}
+
+// ---- the C side --------------------------------------------------------------
+// Calls through a function pointer whose value the optimiser cannot know: the
+// call is a real indirect call with P's calling convention, as from a C library.
+namespace c_side {
+template <class T>
+inline T opaque(T v) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+  __asm__ __volatile__("" : "+r"(v));
+#else
+  volatile T copy = v;
+  v = copy;
+#endif
+  return v;
+}
+
+template <class P, class... A>
+THUNK_TEST_NOINLINE auto invoke(P p, A... a) -> decltype(p(a...)) {
+  return opaque(p)(a...);
+}
+
+template <class P, class Tuple>
+auto apply(P p, const Tuple& args) {
+  return std::apply([p](const auto&... a) { return invoke(p, a...); }, args);
+}
+}  // namespace c_side
+
+// ---- the context slot --------------------------------------------------------
+
+enum class slot { first, middle, last };
+
+/// The address a context value carries (void* or a pointer-sized integer).
+template <class Ctx>
+void* context_address(Ctx ctx) {
+  if constexpr (std::is_pointer<Ctx>::value) {
+    return ctx;
+  } else {
+    return reinterpret_cast<void*>(ctx);
+  }
+}
+inline const char* slot_name(slot s) { return s == slot::first ? "first" : s == slot::middle ? "in the middle" : "last"; }
+
+template <class T>
+struct context_type_name;
+template <>
+struct context_type_name<void*> {
+  static constexpr const char* value = "void*";
+};
+template <>
+struct context_type_name<std::intptr_t> {
+  static constexpr const char* value = "intptr_t";
+};
+template <>
+struct context_type_name<std::uintptr_t> {
+  static constexpr const char* value = "uintptr_t";
+};
+
+/// The parameter list L with X inserted at index K.
+template <std::size_t J, std::size_t K, class X, class Tuple, bool = (J == K)>
+struct pick_type {
+  using type = X;
+};
+template <std::size_t J, std::size_t K, class X, class Tuple>
+struct pick_type<J, K, X, Tuple, false> {
+  using type = std::tuple_element_t<(J < K ? J : J - 1), Tuple>;
+};
+template <std::size_t K, class X, class L, class Seq = std::make_index_sequence<L::size + 1>>
+struct insert_type;
+template <std::size_t K, class X, class... A, std::size_t... I>
+struct insert_type<K, X, types<A...>, std::index_sequence<I...>> {
+  using type = types<typename pick_type<I, K, X, std::tuple<A...>>::type...>;
+};
+
+template <class CC, class R, class L>
+struct pointer_from;
+template <class CC, class R, class... A>
+struct pointer_from<CC, R, types<A...>> {
+  using type = typename CC::template pointer<R, A...>;
+};
+
+// My own statement of the context rule, to compare with the library's.
+template <class T>
+inline constexpr bool is_void_ptr = std::is_same<T, void*>::value;
+template <class T>
+inline constexpr bool is_ptr_sized_int =
+    std::is_integral<T>::value && !std::is_same<T, bool>::value && sizeof(T) == sizeof(void*);
+template <class L>
+struct auto_rule;
+template <class... A>
+struct auto_rule<types<A...>> {
+  static constexpr std::size_t voids = (std::size_t{0} + ... + (is_void_ptr<A> ? 1 : 0));
+  static constexpr std::size_t ints = (std::size_t{0} + ... + (is_ptr_sized_int<A> ? 1 : 0));
+  static constexpr bool unambiguous = voids == 1 || (voids == 0 && ints == 1);
+};
+
+/// Case with a context parameter of type Ctx inserted first, in the middle or
+/// last, in convention CC: the C callback type is P, the callable sees Case's
+/// arguments.
+template <class Case, slot S, class Ctx, class CC = cc_default>
+struct context_case {
+  using user = Case;
+  using context_type = Ctx;
+  using convention = CC;
+  static constexpr slot position = S;
+  static constexpr std::size_t arity = Case::argument_types::size;
+  static constexpr std::size_t index = S == slot::first ? 0 : S == slot::last ? arity : arity / 2;
+  using parameter_types = typename insert_type<index, Ctx, typename Case::argument_types>::type;
+  using P = typename pointer_from<CC, typename Case::result_type, parameter_types>::type;
+  /// Whether thunk::with_context<P>(f) can find the slot by itself (else the explicit form).
+  static constexpr bool found_automatically = auto_rule<parameter_types>::unambiguous;
+
+  static std::string describe() {
+    return std::string(Case::name) + ", " + context_type_name<Ctx>::value + " context " + slot_name(S) + ", " +
+           CC::name;
+  }
+
+  /// The full argument list: the case's arguments with ctx at index.
+  template <class... A>
+  static auto full_arguments(const std::tuple<A...>& args, Ctx ctx) {
+    return std::tuple_cat(head(args, std::make_index_sequence<index>{}), std::tuple<Ctx>(ctx),
+                          tail(args, std::make_index_sequence<arity - index>{}));
+  }
+
+ private:
+  template <class T, std::size_t... I>
+  static auto head(const T& t, std::index_sequence<I...>) {
+    return std::make_tuple(std::get<I>(t)...);
+  }
+  template <class T, std::size_t... I>
+  static auto tail(const T& t, std::index_sequence<I...>) {
+    return std::make_tuple(std::get<index + I>(t)...);
+  }
+};
+
+}  // namespace thunk_test
+
+#endif  // THUNK_TESTS_SUPPORT_SIGNATURES_HPP
