@@ -175,7 +175,7 @@ class closure {
   using pointer = typename sig::pointer;
   using result_type = typename sig::result_type;
 
-  static_assert(THUNK_HAS_CLOSURE,
+  static_assert(THUNK_HAS_CLOSURE || detail::dependent_false<P>,  // dependent: fires only when used
                 "thunk::closure needs run-time code, which this build forbids (THUNK_NO_JIT) or this target has "
                 "no thunk for: use thunk::static_closure<P, N>, a fixed pool of compile-time functions");
 

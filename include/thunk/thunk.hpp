@@ -21,6 +21,7 @@
 #include "context.hpp"
 #include "stateless.hpp"
 #include "closure.hpp"
+#include "static_closure.hpp"
 #include "scoped_registration.hpp"
 
 #endif
