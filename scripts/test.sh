@@ -255,9 +255,15 @@ row() {
     return
   fi
   t1=$SECONDS
-  if ! cmake --build "$dir" -j "$jobs" >>"$log" 2>&1; then
+  # Keep going past the first error, so that the log shows every one.
+  local keep_going=()
+  case "$(sed -nE 's/^CMAKE_GENERATOR:INTERNAL=(.*)/\1/p' "$dir/CMakeCache.txt")" in
+    *Makefiles) keep_going=(-- -k) ;;
+    Ninja*) keep_going=(-- -k 0) ;;
+  esac
+  if ! cmake --build "$dir" -j "$jobs" "${keep_going[@]}" >>"$log" 2>&1; then
     results+=("failed|no|-|-|-|$((SECONDS - t0))|$((t1 - t0))+$((SECONDS - t1))+0|build failed")
-    grep -E "error|Error" "$log" | grep -v -- "-Werror" | head -25
+    grep -E "error:|Error [0-9]" "$log" | head -25
     return
   fi
   t2=$SECONDS
