@@ -60,7 +60,13 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::AddCustomContext("thunk_closure", bench::impls().count("thunk") ? "yes" : "no (closure.hpp absent)");
-  benchmark::AddCustomContext("compiler", __VERSION__);
+#if defined(__clang__)
+  benchmark::AddCustomContext("compiler", "clang " __clang_version__);
+#elif defined(__GNUC__)
+  benchmark::AddCustomContext("compiler", "GCC " __VERSION__);
+#else
+  benchmark::AddCustomContext("compiler", "unknown");
+#endif
   benchmark::AddCustomContext("flags", THUNK_BENCH_FLAGS);
   benchmark::AddCustomContext("libffi", THUNK_BENCH_LIBFFI_VERSION);
   benchmark::AddCustomContext("ffcall", THUNK_BENCH_FFCALL_VERSION);

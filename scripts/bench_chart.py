@@ -39,11 +39,17 @@ def main():
     reps = r.reps("qsort/plain")
     with tempfile.TemporaryDirectory() as tmp:
         calls = os.path.join(tmp, "calls.dat")
+        bars = []  # one plot element per bar, so that the key names it
         with open(calls, "w") as f:
             for key, _ in QSORT:
                 v = r.median(f"qsort/{key}", "ns_per_call")
                 if v is not None:
-                    f.write(f'"{SHORT[key]}" {v:.3f} 0x{COLOURS[key][1:]}\n')
+                    f.write(f'"{SHORT[key]}" {v:.3f}\n')
+                    i = len(bars)
+                    bars.append(f'"{calls}" every ::{i}::{i} using ({i}):2 with boxes lc rgb "{COLOURS[key]}" '
+                                f'title "{SHORT[key]}"')
+        call_plot = ", \\\n     ".join(
+            bars + [f'"{calls}" using 0:2:(sprintf("%.1f", $2)) with labels offset 0,0.8 font ",9" notitle'])
         create = os.path.join(tmp, "create.dat")
         with open(create, "w") as f:
             for key, label in IMPLS:
@@ -56,7 +62,7 @@ def main():
                 f.write(f'"{label}" {c:.2f} {d:.2f} {cd:.2f} {c1m:.2f}\n')
         title = f"thunk vs libffi vs GNU ffcall — median of {reps} repetitions, {machine()}"
         script = f"""
-set terminal svg size 1100,460 dynamic noenhanced font "sans,11" background rgb "white"
+set terminal svg size 1100,500 dynamic noenhanced font "sans,11" background rgb "white"
 set output "{dst}"
 set multiplot layout 1,2 title "{title}"
 set style fill solid 0.85 border rgb "#333333"
@@ -65,19 +71,22 @@ set border 3
 set tics nomirror
 set yrange [0:*]
 set offsets 0, 0, graph 0.08, 0
-set xtics rotate by -30 scale 0 font ",10"
+set xtics scale 0
+unset xtics
+set xrange [-0.6:*]
 set title "qsort of 2M ints: ns per comparator call (CPU)"
 set ylabel "ns per call"
 set boxwidth 0.7
-plot "{calls}" using 0:2:3:xtic(1) with boxes lc rgb variable notitle, \\
-     "" using 0:2:(sprintf("%.1f", $2)) with labels offset 0,0.8 font ",9" notitle
+set key top left Left reverse font ",10"
+plot {call_plot}
 set title "create / destroy one closure (one-pointer capture): ns of CPU time"
 set ylabel "ns per closure"
-set xtics norotate
+set xtics norotate center scale 0
+set xrange [*:*]
 set style data histogram
 set style histogram clustered gap 1
 set boxwidth 1
-set key top left
+set key top left Left reverse
 plot "{create}" using 2:xtic(1) title "create (batch of 256)" lc rgb "#1f77b4", \\
      "" using 3 title "destroy (batch of 256)" lc rgb "#aec7e8", \\
      "" using 4 title "create+destroy, one at a time" lc rgb "#ff7f0e", \\
