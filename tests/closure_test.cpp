@@ -163,16 +163,21 @@ TEST_CASE("the register path is taken where the arguments leave an integer regis
 // ---- calling conventions ----------------------------------------------------------
 
 #if defined(THUNK_ARCH_X86_32)
+// GCC warns that thiscall is "used for non-class method" on these pointer
+// types, and honours it: the warning is noise here.
+#  pragma GCC diagnostic ignored "-Wattributes"
 #  define CONVENTION_SIGNATURES                                                                               \
     int(THUNK_STDCALL*)(int, double, s8), s16(THUNK_STDCALL*)(s16, int), void(THUNK_STDCALL*)(),               \
         int(THUNK_FASTCALL*)(int, int, int), double(THUNK_FASTCALL*)(double, int, i8),                          \
         i64(THUNK_FASTCALL*)(i64, int), int(THUNK_THISCALL*)(void*, int), s12(THUNK_THISCALL*)(void*, s12, int), \
         int(THUNK_CDECL*)(int, int)
 #elif defined(THUNK_ARCH_X86_64) && defined(THUNK_OS_WINDOWS)
+// MinGW GCC 12 has an internal compiler error (choose_baseaddr, i386.cc:7058)
+// on sysv_abi functions taking structs by value: scalars only there.
 #  define CONVENTION_SIGNATURES                                                                          \
-    int(THUNK_SYSV_ABI*)(int, int, int), double(THUNK_SYSV_ABI*)(float, double, int, s16),                \
-        int(THUNK_SYSV_ABI*)(int, int, int, int, int, int, int), s16(THUNK_SYSV_ABI*)(s16, int),         \
-        int (*)(int, double, int), int (*)(int, int, int, int), s16 (*)(s16, int)
+    int(THUNK_SYSV_ABI*)(int, int, int), double(THUNK_SYSV_ABI*)(float, double, int, long long),          \
+        int(THUNK_SYSV_ABI*)(int, int, int, int, int, int, int), int (*)(int, double, int),                 \
+        int (*)(int, int, int, int), s16 (*)(s16, int)
 #elif defined(THUNK_ARCH_X86_64)
 #  define CONVENTION_SIGNATURES                                                                         \
     int(THUNK_MS_ABI*)(int, int, int), int(THUNK_MS_ABI*)(int, int, int, int), s16(THUNK_MS_ABI*)(s16, int), \
@@ -236,7 +241,7 @@ TEST_CASE("a closure calls another, and itself, re-entrantly", "[closure]") {
   fn self = nullptr;
   thunk::closure<fn> factorial([&self](long n) { return n <= 1 ? 1 : n * self(n - 1); });
   self = factorial.get();
-  CHECK(self(20) == 2432902008176640000L);
+  CHECK(self(12) == 479001600L);
 
   // The same through the general path, where the context goes per thread.
   using gfn = long (*)(long);

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <mutex>
 #include <new>
 #include <system_error>
 #include <tuple>
@@ -226,11 +227,13 @@ class closure {
 #if THUNK_HAS_CLOSURE && THUNK_HAS_EXCEPTIONS
     if (!(bits_ & boxed_bit)) return;
     auto* b = static_cast<detail::box_base*>(detail::data_of(bits_ & ~boxed_bit)->word);
-    if (b->captured) {
-      std::exception_ptr e = std::move(b->captured);
+    std::exception_ptr e;
+    {
+      std::lock_guard<std::mutex> lock(detail::capture_mutex());
+      e = std::move(b->captured);
       b->captured = nullptr;
-      std::rethrow_exception(e);
     }
+    if (e) std::rethrow_exception(e);
 #endif
   }
 
@@ -258,9 +261,9 @@ class closure {
                   "thunk: see the diagnostic above");
     ec.clear();
 #if THUNK_HAS_CLOSURE
-    constexpr bool capture = !std::is_same<Policy, terminate_t>::value;
-    constexpr bool boxed = capture || !detail::fits_in_slot<D>;
-    using call = detail::closure_call<P, D, result_type, boxed, capture>;
+    constexpr bool captures = !std::is_same<Policy, terminate_t>::value;
+    constexpr bool boxed = captures || !detail::fits_in_slot<D>;
+    using call = detail::closure_call<P, D, result_type, boxed, captures>;
     constexpr bool reg = kind != detail::abi::general;
     using impl = detail::closure_entry<call, reg>;
 

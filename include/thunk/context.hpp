@@ -182,8 +182,8 @@ auto with_context(F&& f, Policy = Policy()) {
   static_assert(detail::callable_check<stored, typename sig::result_type,
                                        typename detail::drop_at<args, index>::type>::value,
                 "thunk: see the diagnostic above");
-  constexpr bool capture = detail::policy_captures<Policy>;
-  pointer fn = detail::context_function<P, index, stored, capture>();
+  constexpr bool captures = detail::policy_captures<Policy>;
+  pointer fn = detail::context_function<P, index, stored, captures>();
   if constexpr (std::is_lvalue_reference<F>::value && !std::is_function<std::remove_reference_t<F>>::value) {
     return context_callback<pointer, ctx_type>{fn, detail::to_context<ctx_type>(
                                                        const_cast<void*>(static_cast<const volatile void*>(&f)))};

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <exception>
 #include <functional>
+#include <mutex>
 #include <type_traits>
 #include <utility>
 
@@ -47,6 +48,13 @@ constexpr bool check_callable() {
   std::terminate();
 }
 
+/// Guards captured-exception slots: taken only when a callback throws or a
+/// captured exception is collected, never on the call path.
+inline std::mutex& capture_mutex() noexcept {
+  static std::mutex m;
+  return m;
+}
+
 /// Where a captured exception and the fallback come from.
 template <class R>
 struct capture_target {
@@ -61,7 +69,9 @@ inline R invoke_plain(F& f, Args&&... args) {
   if constexpr (std::is_void<R>::value) {
     std::invoke(f, std::forward<Args>(args)...);
   } else {
-    return std::invoke(f, std::forward<Args>(args)...);
+    // Convertibility was checked with a named diagnostic (check_callable);
+    // the conversion is the one a C++ caller of P would get.
+    return static_cast<R>(std::invoke(f, std::forward<Args>(args)...));
   }
 }
 
@@ -95,6 +105,8 @@ inline R invoke_capture(capture_target<R> target, F& f, Args&&... args) noexcept
   try {
     return invoke_plain<R>(f, std::forward<Args>(args)...);
   } catch (...) {
+    // Concurrent calls may throw at once: the first exception is kept.
+    std::lock_guard<std::mutex> lock(capture_mutex());
     if (!*target.slot) *target.slot = std::current_exception();
     return fallback_value<R>(target.fallback);
   }
