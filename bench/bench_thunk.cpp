@@ -11,6 +11,13 @@
 
 #include "common.hpp"
 
+#if defined(__has_include)
+#  if __has_include(<thunk/static_closure.hpp>)
+#    include <thunk/static_closure.hpp>
+#    define THUNK_BENCH_HAVE_STATIC_CLOSURE 1
+#  endif
+#endif
+
 #if !defined(THUNK_BENCH_NO_CLOSURE) && defined(__has_include)
 #  if __has_include(<thunk/closure.hpp>)
 #    include <thunk/closure.hpp>
@@ -112,6 +119,15 @@ void sort_closure(int* p, std::size_t n, std::uint64_t* calls) {
 }
 #endif
 
+#if THUNK_BENCH_HAVE_STATIC_CLOSURE
+struct qsort_pool_tag {};
+void sort_static_closure(int* p, std::size_t n, std::uint64_t* calls) {
+  *calls = 0;
+  thunk::static_closure<int(const void*, const void*), 4, qsort_pool_tag> c(make_cmp(calls));
+  qsort(p, n, sizeof(int), c.get());
+}
+#endif
+
 struct sort_variant {
   int rank;
   const char* name;
@@ -127,6 +143,9 @@ const sort_variant sort_variants[] = {
     {r_stateless_fn, "stateless_fn", sort_stateless_fn},
 #if THUNK_BENCH_HAVE_CLOSURE
     {r_closure, "closure", sort_closure},
+#endif
+#if THUNK_BENCH_HAVE_STATIC_CLOSURE
+    {r_static_closure, "static_closure", sort_static_closure},
 #endif
 };
 constexpr std::size_t variant_count = sizeof sort_variants / sizeof sort_variants[0];
@@ -241,6 +260,56 @@ void closure_threads(benchmark::State& state) {
   };
   ops.destroy_all = [] { live.clear(); };
   return register_impl(std::move(ops));
+}();
+#endif
+
+#if THUNK_BENCH_HAVE_STATIC_CLOSURE
+// ---- static_closure: create and destroy ------------------------------------------
+//
+// Pools of 2 * batch slots (one per benchmark, by tag): the batch and 2-thread
+// loops hold at most 2 * batch at once.
+
+struct create_pool_tag {};
+struct batch_pool_tag {};
+struct threads_pool_tag {};
+template <class Tag>
+using static_t = thunk::static_closure<int(const void*, const void*), 2 * batch, Tag>;
+
+void static_create_destroy(benchmark::State& state) {
+  std::uint64_t counter = 0;
+  for (auto _ : state) {
+    static_t<create_pool_tag> c(make_cmp(&counter));
+    cmp_fn fn = c.get();
+    benchmark::DoNotOptimize(fn);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void static_batch(benchmark::State& state) {
+  std::uint64_t counter = 0;
+  std::vector<static_t<batch_pool_tag>> handles(batch);
+  run_batch(
+      state, [&](int) { return static_t<batch_pool_tag>(make_cmp(&counter)); },
+      [](static_t<batch_pool_tag>& c) { c.reset(); }, handles.data());
+}
+
+void static_threads(benchmark::State& state) {
+  std::uint64_t counter = 0;
+  std::vector<static_t<threads_pool_tag>> handles(batch);
+  for (auto _ : state) {
+    for (auto& h : handles) h = static_t<threads_pool_tag>(make_cmp(&counter));
+    benchmark::ClobberMemory();
+    for (auto& h : handles) h.reset();
+  }
+  state.SetItemsProcessed(state.iterations() * batch);
+}
+
+[[maybe_unused]] const bool static_registered = [] {
+  add_benchmark(g_create_destroy, r_static_closure, "create_destroy/static_closure", static_create_destroy);
+  add_benchmark(g_create_batch, r_static_closure, "create_batch/static_closure", static_batch);
+  add_benchmark(g_create_threads, r_static_closure, "create_threads/static_closure", static_threads,
+                [](benchmark::internal::Benchmark* b) { b->Threads(1)->Threads(2)->UseRealTime(); });
+  return true;
 }();
 #endif
 

@@ -19,12 +19,12 @@ from report import IMPLS, QSORT, Results, machine  # noqa: E402
 
 COLOURS = {
     "plain": "#7f7f7f", "plain_direct": "#c7c7c7", "qsort_r": "#a0a0a0", "with_context": "#2ca02c", "stateless": "#98df8a",
-    "stateless_fn": "#bcbd22", "closure": "#1f77b4", "libffi": "#d62728", "ffcall": "#ff7f0e",
+    "stateless_fn": "#bcbd22", "closure": "#1f77b4", "static_closure": "#9467bd", "libffi": "#d62728", "ffcall": "#ff7f0e",
 }
 SHORT = {
     "plain": "plain pointer", "plain_direct": "plain, global counter", "qsort_r": "qsort_r (by hand)", "with_context": "with_context",
     "stateless": "stateless", "stateless_fn": "stateless<P,&fn>", "closure": "closure",
-    "libffi": "libffi", "ffcall": "ffcall",
+    "static_closure": "static_closure", "libffi": "libffi", "ffcall": "ffcall",
 }
 
 
@@ -56,10 +56,9 @@ def main():
                 cd = r.median(f"create_destroy/{key}", "cpu_time")
                 if cd is None:
                     continue
-                c = r.median(f"create_batch/{key}", "create_ns") or 0
-                d = r.median(f"create_batch/{key}", "destroy_ns") or 0
-                c1m = r.median(f"memory/rss/{key}", "create_ns_at_1M") or 0
-                f.write(f'"{label}" {c:.2f} {d:.2f} {cd:.2f} {c1m:.2f}\n')
+                values = [r.median(f"create_batch/{key}", "create_ns"), r.median(f"create_batch/{key}", "destroy_ns"),
+                          cd, r.median(f"memory/rss/{key}", "create_ns_at_1M")]
+                f.write(f'"{label}" ' + " ".join("NaN" if v is None else f"{v:.2f}" for v in values) + "\n")
         title = f"thunk vs libffi vs GNU ffcall — median of {reps} repetitions, {machine()}"
         script = f"""
 set terminal svg size 1100,500 dynamic noenhanced font "sans,11" background rgb "white"
