@@ -1,0 +1,120 @@
+// thunk/detail/abi/*.hpp: the hand-encoded thunks, byte by byte. The encoders
+// are pure functions, so every ABI's encodings are checked on every target.
+#include <thunk/detail/abi/aarch64.hpp>
+#include <thunk/detail/abi/x86_32.hpp>
+#include <thunk/detail/abi/x86_64.hpp>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "catch.hpp"
+
+namespace {
+std::string hex(const std::uint8_t* p, std::size_t n) {
+  std::string s;
+  char b[4];
+  for (std::size_t i = 0; i < n; ++i) {
+    std::snprintf(b, sizeof b, "%02x ", p[i]);
+    s += b;
+  }
+  if (!s.empty()) s.pop_back();
+  return s;
+}
+std::int32_t read32(const std::uint8_t* p) {
+  std::int32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+std::uint32_t word(const std::uint8_t* p, std::size_t i) {
+  std::uint32_t v;
+  std::memcpy(&v, p + 4 * i, 4);
+  return v;
+}
+}  // namespace
+
+TEST_CASE("x86-64 register thunks are lea <reg>,[rip+d]; jmp [rip+d+8]", "[abi][sysv64][win64]") {
+  namespace a = thunk::detail::x86_64;
+  std::uint8_t s[16];
+  const std::uintptr_t at = 0x100000, data = 0x110000;
+  a::write_slot(s, at, data, 0, a::rdx);
+  // lea rdx, [rip+0xfff9] ; jmp qword ptr [rip+0xfffb] ; int3 x3
+  CHECK(hex(s, 16) == "48 8d 15 f9 ff 00 00 ff 25 fb ff 00 00 cc cc cc");
+  a::write_slot(s, at, data, 0, a::rdi);
+  CHECK(hex(s, 3) == "48 8d 3d");  // lea rdi
+  a::write_slot(s, at, data, 0, a::rsi);
+  CHECK(hex(s, 3) == "48 8d 35");  // lea rsi
+  a::write_slot(s, at, data, 0, a::rcx);
+  CHECK(hex(s, 3) == "48 8d 0d");  // lea rcx
+  a::write_slot(s, at, data, 0, a::r8);
+  CHECK(hex(s, 3) == "4c 8d 05");  // lea r8
+  a::write_slot(s, at, data, 0, a::r9);
+  CHECK(hex(s, 3) == "4c 8d 0d");  // lea r9
+}
+
+TEST_CASE("x86-64 thunks reach their data and entry at the named offsets", "[abi][sysv64]") {
+  namespace a = thunk::detail::x86_64;
+  std::uint8_t s[16];
+  const std::uintptr_t at = 0x7f0000001230, data = 0x7f0000011230, stub = 0x7f0000001000;
+  a::write_slot(s, at, data, stub, a::r8);
+  CHECK(at + a::lea_end + static_cast<std::uintptr_t>(read32(s + a::lea_disp_offset)) == data);
+  CHECK(at + a::reg_jmp_end + static_cast<std::uintptr_t>(read32(s + a::jmp_disp_offset)) == data + 8);
+  a::write_slot(s, at, data, stub, a::general);
+  // lea r10, [rip+d] ; jmp rel32 -> stub
+  CHECK(hex(s, 3) == "4c 8d 15");
+  CHECK(s[7] == 0xE9);
+  CHECK(at + a::lea_end + static_cast<std::uintptr_t>(read32(s + a::lea_disp_offset)) == data);
+  CHECK(at + a::gen_jmp_end + static_cast<std::uintptr_t>(static_cast<std::intptr_t>(read32(s + 8))) == stub);
+}
+
+TEST_CASE("the x86-64 general-path stubs push the context per thread", "[abi][sysv64][win64]") {
+  namespace a = thunk::detail::x86_64;
+  std::uint8_t s[a::stub_slots * a::slot_size];
+  a::write_linux_stub(s, -0x100, -0xF8);
+  // inc qword fs:[-0x100]; mov r11, fs:[-0x100]; and r11d,63; mov fs:[-0xf8+r11*8], r10; jmp [r10+8]
+  CHECK(hex(s, 35) ==
+        "64 48 ff 04 25 00 ff ff ff 64 4c 8b 1c 25 00 ff ff ff 41 83 e3 3f 64 4e 89 14 dd 08 ff ff ff 41 ff 62 08");
+  a::write_windows_stub(s, 0x1480 + 8 * 5);
+  // mov gs:[0x14a8], r10 ; jmp [r10+8]
+  CHECK(hex(s, 13) == "65 4c 89 14 25 a8 14 00 00 41 ff 62 08");
+}
+
+TEST_CASE("i386 thunks load the context into eax and jump to the stub", "[abi][x86-stdcall]") {
+  namespace a = thunk::detail::x86_32;
+  std::uint8_t s[16];
+  a::write_slot(s, 0x08001000, 0x08011000, 0x08000ff0, a::general);
+  // mov eax, 0x08011000 ; jmp 0x08000ff0
+  CHECK(hex(s, 10) == "b8 00 10 01 08 e9 e6 ff ff ff");
+  std::uint8_t stub[a::stub_slots * a::slot_size];
+  a::write_linux_stub(stub, -0x80, -0x7C);
+  // push ecx; inc gs:[-0x80]; mov ecx, gs:[-0x80]; and ecx,63; mov gs:[-0x7c+ecx*4], eax; pop ecx; jmp [eax+4]
+  CHECK(hex(stub, 30) == "51 65 ff 05 80 ff ff ff 65 8b 0d 80 ff ff ff 83 e1 3f 65 89 04 8d 84 ff ff ff 59 ff 60 04");
+  a::write_windows_stub(stub, 0xE10 + 4 * 3);
+  // mov fs:[0xe1c], eax ; jmp [eax+4]
+  CHECK(hex(stub, 9) == "64 a3 1c 0e 00 00 ff 60 04");
+}
+
+TEST_CASE("AArch64 thunks are adr x<n>; ldr x16,[x<n>,#8]; br x16", "[abi][aapcs64]") {
+  namespace a = thunk::detail::aarch64;
+  std::uint8_t s[16];
+  a::write_slot(s, 0x400000, 0x410000, 0, a::x0);
+  CHECK(word(s, 0) == 0x10080000u);  // adr x0, .+0x10000
+  CHECK(word(s, 1) == 0xF9400410u);  // ldr x16, [x0, #8]
+  CHECK(word(s, 2) == 0xD61F0200u);  // br  x16
+  a::write_slot(s, 0x400000, 0x410000, 0, a::x7);
+  CHECK(word(s, 0) == 0x10080007u);  // adr x7, .+0x10000
+  CHECK(word(s, 1) == 0xF94004F0u);  // ldr x16, [x7, #8]
+  a::write_slot(s, 0x400010, 0x410010, 0x400000, a::general);
+  CHECK(word(s, 0) == 0x10080010u);  // adr x16, .+0x10000
+  CHECK(word(s, 1) == 0x17FFFFFBu);  // b   .-0x14 (the stub)
+  std::uint8_t stub[a::stub_slots * a::slot_size];
+  a::write_linux_stub(stub, 0x1234);
+  CHECK(word(stub, 0) == 0xD53BD051u);  // mrs x17, tpidr_el0
+  CHECK(word(stub, 1) == 0x58000169u);  // ldr x9, <literal at byte 48>
+  CHECK(word(stub, 8) == 0xF8297950u);  // str x16, [x10, x9, lsl #3]
+  std::int64_t lit;
+  std::memcpy(&lit, stub + a::stub_literal_offset, 8);
+  CHECK(lit == 0x1234);
+  CHECK(4 + ((word(stub, 1) >> 5) & 0x7FFFF) * 4 == a::stub_literal_offset);
+}
