@@ -216,7 +216,7 @@ class closure {
     const std::uintptr_t code = bits_ & ~boxed_bit;
     detail::box_base* b = nullptr;
     if (bits_ & boxed_bit) b = static_cast<detail::box_base*>(detail::data_of(code)->word);
-    detail::release_slot(kind, code, detail::pretty_signature<P>());
+    detail::release_slot<kind>(code, detail::pretty_signature<P>());
     if (b) b->destroy(b);
     bits_ = 0;
 #endif
@@ -276,7 +276,7 @@ class closure {
         return;
       }
     }
-    const std::uintptr_t code = detail::acquire_slot(kind, ec);
+    const std::uintptr_t code = detail::acquire_slot<kind>(ec);
     if (!code) {
       if (b) detail::box<D, result_type>::destroy_box(b);
       return;

@@ -60,18 +60,17 @@ inline std::size_t system_page_size() noexcept {
 #endif
 }
 
+/// The geometry for slots of SlotSize bytes: a compile-time constant, so a
+/// thunk's data slot is found with a mask and two shifts. 64 KiB of code is a
+/// whole number of pages for 4, 16 and 64 KiB pages (the largest in use);
+/// map_chunk refuses a larger page size.
 template <std::size_t SlotSize>
-inline const chunk_geometry& geometry() noexcept {
-  static const chunk_geometry g = [] {
-    const std::size_t page = system_page_size();
-    std::size_t code = std::size_t{64} * 1024;
-    if (code < page) code = page;
-    const std::size_t data = code / SlotSize * 2 * sizeof(void*);
-    std::size_t align = 1;
-    while (align < code + data) align <<= 1;
-    return chunk_geometry{code, data, align};
-  }();
-  return g;
+constexpr chunk_geometry make_geometry() noexcept {
+  const std::size_t code = std::size_t{64} * 1024;
+  const std::size_t data = code / SlotSize * 2 * sizeof(void*);
+  std::size_t align = 1;
+  while (align < code + data) align <<= 1;
+  return chunk_geometry{code, data, align};
 }
 
 enum class sealing : int { unknown, mprotect, memfd, refused };
@@ -88,6 +87,10 @@ using fill_code_fn = void (*)(unsigned char* rw, std::uintptr_t at, void* arg);
 
 inline void* map_chunk(const chunk_geometry& g, fill_code_fn fill, void* arg, std::error_code& ec) noexcept {
   const std::size_t total = g.code_bytes + g.data_bytes;
+  if (g.code_bytes % system_page_size() != 0) {
+    ec = make_error_code(errc::unsupported_target);
+    return nullptr;
+  }
   for (int attempt = 0; attempt < 16; ++attempt) {
     void* probe = VirtualAlloc(nullptr, g.alignment * 2, MEM_RESERVE, PAGE_NOACCESS);
     if (!probe) break;
@@ -160,6 +163,10 @@ inline void* map_aligned(const chunk_geometry& g) noexcept {
 
 /// A new chunk with its code written by fill and sealed, or null and ec set.
 inline void* map_chunk(const chunk_geometry& g, fill_code_fn fill, void* arg, std::error_code& ec) noexcept {
+  if (g.code_bytes % system_page_size() != 0) {
+    ec = make_error_code(errc::unsupported_target);
+    return nullptr;
+  }
   void* p = map_aligned(g);
   if (!p) {
     ec = make_error_code(errc::out_of_memory);

@@ -43,15 +43,16 @@ static_assert(sizeof(slot_data) == 2 * sizeof(void*), "the thunks address entry 
 constexpr std::size_t quarantine_slots = 4096;
 constexpr std::size_t cache_batch = 64;
 
-inline const chunk_geometry& closure_geometry() noexcept { return geometry<abi::slot_size>(); }
+inline constexpr chunk_geometry closure_geometry_value = make_geometry<abi::slot_size>();
+constexpr const chunk_geometry& closure_geometry() noexcept { return closure_geometry_value; }
 
-inline std::uintptr_t chunk_base(std::uintptr_t code) noexcept {
+constexpr std::uintptr_t chunk_base(std::uintptr_t code) noexcept {
   return code & ~(closure_geometry().alignment - 1);
 }
 
 /// The data slot of the thunk at `code`.
 inline slot_data* data_of(std::uintptr_t code) noexcept {
-  const chunk_geometry& g = closure_geometry();
+  constexpr chunk_geometry g = closure_geometry_value;
   const std::uintptr_t base = chunk_base(code);
   const std::uintptr_t index = (code - base) / abi::slot_size;
   return reinterpret_cast<slot_data*>(base + g.code_bytes + index * sizeof(slot_data));
@@ -103,13 +104,9 @@ struct poison_trap<K, true, Seq> {
   static void trap() noexcept { destroyed_closure_called(pop_thread_context()); }
 };
 
-template <std::size_t... K>
-inline void* poison_entry(int kind, std::index_sequence<K...>) noexcept {
-  static void* const traps[] = {reinterpret_cast<void*>(&poison_trap<static_cast<int>(K)>::trap)...};
-  return traps[kind];
-}
-inline void* poison_entry(int kind) noexcept {
-  return poison_entry(kind, std::make_index_sequence<abi::kind_count>{});
+template <int Kind>
+inline void* poison_entry() noexcept {
+  return reinterpret_cast<void*>(&poison_trap<Kind>::trap);
 }
 
 // ---- pools -------------------------------------------------------------------
@@ -118,20 +115,20 @@ class slot_pool {
  public:
   explicit slot_pool(int kind) noexcept : kind_(kind) {}
 
-  /// Moves up to `n` ready slots into `out` (at least one, or ec set).
-  void take(std::vector<std::uintptr_t>& out, std::size_t n, std::error_code& ec) noexcept {
+  /// Writes up to `n` slots to `out` and returns how many (none: ec set).
+  std::size_t take(std::uintptr_t* out, std::size_t n, std::error_code& ec) noexcept {
     std::lock_guard<std::mutex> lock(mutex_);
-    while (n && !ready_.empty()) {
-      out.push_back(ready_.back());
+    std::size_t got = 0;
+    while (got < n && !ready_.empty()) {
+      out[got++] = ready_.back();
       ready_.pop_back();
-      --n;
     }
-    while (n) {
-      if (next_ == end_ && !grow(ec)) return;
-      out.push_back(next_);
+    while (got < n) {
+      if (next_ == end_ && !grow(ec)) break;
+      out[got++] = next_;
       next_ += abi::slot_size;
-      --n;
     }
+    return got;
   }
 
   /// Retired (poisoned) slots enter the quarantine; the oldest leave it.
@@ -213,94 +210,86 @@ inline slot_pool& pool_of(int kind) noexcept {
   return pools[kind];
 }
 
-/// Set once this thread's cache is destroyed (thread exit, or static
-/// destruction after main's thread_locals): later calls go to the pool.
-inline thread_local bool thread_cache_gone = false;
+// ---- per-thread caches ------------------------------------------------------------
+//
+// The fast path touches only a trivially initialised thread_local (no
+// constructor, no guard): fixed stacks of ready and retired slots per kind.
+// A second thread_local with a destructor is touched on the slow path only;
+// it returns the cached slots to the pools when the thread exits.
 
-/// Per-thread caches: ready slots to hand out, retired slots to return.
-struct thread_slot_cache {
-  std::vector<std::uintptr_t> ready[abi::kind_count];
-  std::vector<std::uintptr_t> retired[abi::kind_count];
+struct thread_slot_stacks {
+  std::uintptr_t ready[abi::kind_count][2 * cache_batch];
+  std::uintptr_t retired[abi::kind_count][cache_batch];
+  std::uint32_t ready_count[abi::kind_count];
+  std::uint32_t retired_count[abi::kind_count];
+  bool registered;  // the flusher below exists for this thread
+  bool gone;        // thread exit (or static destruction after main's): use the pools
+};
 
-  ~thread_slot_cache() {
-    thread_cache_gone = true;
+inline thread_local thread_slot_stacks thread_slots = {};
+
+struct thread_slot_flusher {
+  ~thread_slot_flusher() {
+    thread_slot_stacks& t = thread_slots;
+    t.gone = true;
     for (int k = 0; k < abi::kind_count; ++k) {
-      // Unused ready slots were never handed out: they skip the quarantine.
-      if (!ready[k].empty()) pool_of(k).retire(ready[k].data(), ready[k].size());
-      if (!retired[k].empty()) pool_of(k).retire(retired[k].data(), retired[k].size());
+      // Unused ready slots were never handed out, so the quarantine costs nothing.
+      if (t.ready_count[k]) pool_of(k).retire(t.ready[k], t.ready_count[k]);
+      if (t.retired_count[k]) pool_of(k).retire(t.retired[k], t.retired_count[k]);
+      t.ready_count[k] = t.retired_count[k] = 0;
     }
   }
 };
 
-inline thread_slot_cache& thread_cache() noexcept {
-  static thread_local thread_slot_cache cache;
-  return cache;
+inline void register_thread_flusher() noexcept {
+  static thread_local thread_slot_flusher flusher;
+  (void)flusher;
+  thread_slots.registered = true;
 }
 
-/// A slot of this kind, or 0 with ec set.
-inline std::uintptr_t acquire_slot(int kind, std::error_code& ec) noexcept {
-  if (THUNK_DETAIL_UNLIKELY(thread_cache_gone)) {
-    std::vector<std::uintptr_t> one;
-#if THUNK_HAS_EXCEPTIONS
-    try {
-      one.reserve(1);
-    } catch (...) {
-      ec = make_error_code(errc::out_of_memory);
-      return 0;
-    }
-#endif
-    pool_of(kind).take(one, 1, ec);
-    return one.empty() ? 0 : one.front();
+/// Refills this thread's ready stack from the pool (the slow path).
+THUNK_DETAIL_NOINLINE inline std::uintptr_t refill_and_acquire(int kind, std::error_code& ec) noexcept {
+  thread_slot_stacks& t = thread_slots;
+  std::uintptr_t got[cache_batch];
+  const std::size_t n = pool_of(kind).take(got, t.gone ? 1 : cache_batch, ec);
+  if (n == 0) {
+    if (!ec) ec = make_error_code(errc::out_of_memory);
+    return 0;
   }
-  std::vector<std::uintptr_t>& ready = thread_cache().ready[kind];
-  if (THUNK_DETAIL_UNLIKELY(ready.empty())) {
-#if THUNK_HAS_EXCEPTIONS
-    try {
-      ready.reserve(cache_batch);
-    } catch (...) {
-      ec = make_error_code(errc::out_of_memory);
-      return 0;
-    }
-#else
-    ready.reserve(cache_batch);
-#endif
-    pool_of(kind).take(ready, cache_batch, ec);
-    if (ready.empty()) {
-      if (!ec) ec = make_error_code(errc::out_of_memory);
-      return 0;
-    }
-    ec.clear();
-  }
-  const std::uintptr_t s = ready.back();
-  ready.pop_back();
-  return s;
+  ec.clear();
+  if (!t.gone && !t.registered) register_thread_flusher();
+  for (std::size_t i = 1; i < n; ++i) t.ready[kind][t.ready_count[kind]++] = got[i];
+  return got[0];
+}
+
+/// A slot of kind Kind, or 0 with ec set.
+template <int Kind>
+inline std::uintptr_t acquire_slot(std::error_code& ec) noexcept {
+  thread_slot_stacks& t = thread_slots;
+  if (THUNK_DETAIL_LIKELY(t.ready_count[Kind] != 0)) return t.ready[Kind][--t.ready_count[Kind]];
+  return refill_and_acquire(Kind, ec);
+}
+
+THUNK_DETAIL_NOINLINE inline void flush_retired(int kind) noexcept {
+  thread_slot_stacks& t = thread_slots;
+  pool_of(kind).retire(t.retired[kind], t.retired_count[kind]);
+  t.retired_count[kind] = 0;
+  if (!t.registered && !t.gone) register_thread_flusher();
 }
 
 /// Poisons the slot (name: the closure's type, for the message) and retires it.
-inline void release_slot(int kind, std::uintptr_t code, const char* name) noexcept {
+template <int Kind>
+inline void release_slot(std::uintptr_t code, const char* name) noexcept {
   slot_data* d = data_of(code);
   d->word = const_cast<char*>(name);
-  d->entry = poison_entry(kind);
-  if (THUNK_DETAIL_UNLIKELY(thread_cache_gone)) {
-    pool_of(kind).retire(&code, 1);
+  d->entry = poison_entry<Kind>();
+  thread_slot_stacks& t = thread_slots;
+  if (THUNK_DETAIL_UNLIKELY(t.gone)) {
+    pool_of(Kind).retire(&code, 1);
     return;
   }
-  std::vector<std::uintptr_t>& retired = thread_cache().retired[kind];
-#if THUNK_HAS_EXCEPTIONS
-  try {
-#endif
-    if (retired.capacity() == 0) retired.reserve(cache_batch);
-    retired.push_back(code);
-#if THUNK_HAS_EXCEPTIONS
-  } catch (...) {
-    pool_of(kind).retire(&code, 1);
-    return;
-  }
-#endif
-  if (retired.size() >= cache_batch) {
-    pool_of(kind).retire(retired.data(), retired.size());
-    retired.clear();
-  }
+  t.retired[Kind][t.retired_count[Kind]++] = code;
+  if (THUNK_DETAIL_UNLIKELY(t.retired_count[Kind] == cache_batch)) flush_retired(Kind);
 }
 
 }  // namespace detail
