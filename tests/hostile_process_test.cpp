@@ -256,9 +256,13 @@ void try_libffi(const libffi_api& api) {
 
 using handler_fn = void (*)(int);
 
-int hostile_child(
+using pair_fn = long (*)(long, long);
+
+/// `before`: a closure the parent made before the fork (null without closure).
+int hostile_child(pair_fn before
 #  if defined(THUNK_TEST_LIBFFI)
-    const libffi_api& ffi
+                  ,
+                  const libffi_api& ffi
 #  endif
 ) {
   if (const int e = install_filter()) {
@@ -284,10 +288,14 @@ int hostile_child(
       mprotect_ok ? "ALLOWED" : "refused", memfd < 0 ? ("refused: " + std::string(std::strerror(memfd_errno))).c_str() : "ALLOWED");
   fact("exec-refused", exec_page == MAP_FAILED && !mprotect_ok && memfd < 0 ? "yes" : "no");
 
-  // thunk::closure: make closures until a new chunk of thunks is needed.
+  // thunk::closure: the one made before the rules still works; make more
+  // until a new chunk of thunks is needed.
 #  if THUNK_HAS_CLOSURE
   {
-    using P = long (*)(long, long);
+    using P = pair_fn;
+    const long old = before(40, 2);
+    say("thunk::closure: a closure made before the rules is called: %s", old == 42 ? "works" : "BROKEN");
+    fact("closure-before", old == 42 ? "works" : "broken");
     std::vector<thunk::closure<P>> made;
     made.reserve(20000);
     std::error_code ec;
@@ -297,7 +305,7 @@ int hostile_child(
       if (ec) break;
       made.push_back(std::move(c));
     }
-    say("thunk::closure: %zu made from chunks mapped before the rules, then make_closure's error_code: %s (%s)",
+    say("thunk::closure: %zu more made in the chunk mapped before the rules, then make_closure's error_code: %s (%s)",
         made.size(), ec ? ec.message().c_str() : "none", ec ? ec.category().name() : "-");
     fact("closure-ec", ec == thunk::errc::executable_memory_refused ? "executable_memory_refused"
                                                                       : (ec ? ec.message() : std::string("none")));
@@ -314,6 +322,7 @@ int hostile_child(
 #    endif
   }
 #  else
+  (void)before;
   say("thunk::closure: compiled out in this build (THUNK_NO_JIT, or no thunk for this target)");
   fact("closure-ec", "compiled-out");
 #  endif
@@ -364,6 +373,14 @@ hostile_result run_hostile() {
 #  if defined(THUNK_TEST_LIBFFI)
   const libffi_api ffi = load_libffi();
 #  endif
+  // A closure made before the rules: its chunk is mapped, so the child can
+  // make closures until that chunk is full and a new one is needed.
+#  if THUNK_HAS_CLOSURE
+  thunk::closure<pair_fn> before([](long a, long b) { return a + b; });
+  const pair_fn before_fn = before.get();
+#  else
+  const pair_fn before_fn = nullptr;
+#  endif
   int fds[2];
   REQUIRE(pipe(fds) == 0);
   std::fflush(nullptr);
@@ -373,11 +390,12 @@ hostile_result run_hostile() {
     close(fds[0]);
     report_fd = fds[1];
     signal(SIGABRT, SIG_DFL);
-    _exit(hostile_child(
+    _exit(hostile_child(before_fn
 #  if defined(THUNK_TEST_LIBFFI)
-        ffi
+                        ,
+                        ffi
 #  endif
-        ));
+                        ));
   }
   close(fds[1]);
   std::string text;
@@ -428,6 +446,7 @@ TEST_CASE("in a process that refuses every new executable page, closure fails cl
   };
   CHECK(fact("exec-refused") == "yes");
 #  if THUNK_HAS_CLOSURE
+  CHECK(fact("closure-before") == "works");
   CHECK(fact("closure-ec") == "executable_memory_refused");
 #    if THUNK_HAS_EXCEPTIONS
   CHECK(fact("closure-throw") == "executable_memory_refused");
