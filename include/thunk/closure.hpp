@@ -186,9 +186,8 @@ class closure {
   template <class F, class Policy = terminate_t,
             class = std::enable_if_t<!std::is_same<std::decay_t<F>, closure>::value>>
   closure(F&& f, Policy policy = Policy()) {
-    std::error_code ec;
-    assign(std::forward<F>(f), policy, ec);
-    if (ec) detail::raise(ec, "cannot create thunk::closure");
+    const errc failure = assign(std::forward<F>(f), policy);
+    if (THUNK_DETAIL_UNLIKELY(failure != errc{})) detail::raise(make_error_code(failure), "cannot create thunk::closure");
   }
 
   closure(closure&& other) noexcept : bits_(std::exchange(other.bits_, 0)) {}
@@ -241,7 +240,8 @@ class closure {
   template <class F, class Policy = terminate_t>
   static closure make(F&& f, std::error_code& ec, Policy policy = Policy()) {
     closure c;
-    c.assign(std::forward<F>(f), policy, ec);
+    const errc failure = c.assign(std::forward<F>(f), policy);
+    ec = failure == errc{} ? std::error_code() : make_error_code(failure);
     return c;
   }
 
@@ -252,14 +252,13 @@ class closure {
 #endif
 
   template <class F, class Policy>
-  void assign(F&& f, Policy policy, std::error_code& ec) {
+  errc assign(F&& f, Policy policy) {
     using D = std::decay_t<F>;
     static_assert(detail::is_policy<Policy>::value,
                   "thunk::closure: the second argument is an exception policy: thunk::terminate, thunk::capture "
                   "or thunk::capture_or(value)");
     static_assert(detail::callable_check<D, result_type, typename sig::argument_types>::value,
                   "thunk: see the diagnostic above");
-    ec.clear();
 #if THUNK_HAS_CLOSURE
     constexpr bool captures = !std::is_same<Policy, terminate_t>::value;
     constexpr bool boxed = captures || !detail::fits_in_slot<D>;
@@ -271,15 +270,13 @@ class closure {
     if constexpr (boxed) {
       b = new (std::nothrow) detail::box<D, result_type>(std::forward<F>(f),
                                                          detail::make_fallback<result_type>(policy));
-      if (!b) {
-        ec = make_error_code(errc::out_of_memory);
-        return;
-      }
+      if (!b) return errc::out_of_memory;
     }
-    const std::uintptr_t code = detail::acquire_slot<kind>(ec);
-    if (!code) {
+    errc failure{};
+    const std::uintptr_t code = detail::acquire_slot<kind>(failure);
+    if (THUNK_DETAIL_UNLIKELY(!code)) {
       if (b) detail::box<D, result_type>::destroy_box(b);
-      return;
+      return failure;
     }
     reset();
     detail::slot_data* data = detail::data_of(code);
@@ -290,9 +287,10 @@ class closure {
     }
     data->entry = detail::closure_entry_address<impl, typename sig::base, reg>::get();
     bits_ = code | (boxed ? boxed_bit : 0);
+    return errc{};
 #else
     (void)f, (void)policy;
-    ec = make_error_code(errc::unsupported_target);
+    return errc::unsupported_target;
 #endif
   }
 

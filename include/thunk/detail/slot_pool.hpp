@@ -248,26 +248,27 @@ inline void register_thread_flusher() noexcept {
 }
 
 /// Refills this thread's ready stack from the pool (the slow path).
-THUNK_DETAIL_NOINLINE inline std::uintptr_t refill_and_acquire(int kind, std::error_code& ec) noexcept {
+THUNK_DETAIL_NOINLINE inline std::uintptr_t refill_and_acquire(int kind, errc& failure) noexcept {
   thread_slot_stacks& t = thread_slots;
   std::uintptr_t got[cache_batch];
+  std::error_code ec;
   const std::size_t n = pool_of(kind).take(got, t.gone ? 1 : cache_batch, ec);
   if (n == 0) {
-    if (!ec) ec = make_error_code(errc::out_of_memory);
+    failure = ec ? static_cast<errc>(ec.value()) : errc::out_of_memory;
     return 0;
   }
-  ec.clear();
   if (!t.gone && !t.registered) register_thread_flusher();
   for (std::size_t i = 1; i < n; ++i) t.ready[kind][t.ready_count[kind]++] = got[i];
   return got[0];
 }
 
-/// A slot of kind Kind, or 0 with ec set.
+/// A slot of kind Kind, or 0 with `failure` set. (No std::error_code on this
+/// path: constructing one calls into the standard library.)
 template <int Kind>
-inline std::uintptr_t acquire_slot(std::error_code& ec) noexcept {
+inline std::uintptr_t acquire_slot(errc& failure) noexcept {
   thread_slot_stacks& t = thread_slots;
   if (THUNK_DETAIL_LIKELY(t.ready_count[Kind] != 0)) return t.ready[Kind][--t.ready_count[Kind]];
-  return refill_and_acquire(Kind, ec);
+  return refill_and_acquire(Kind, failure);
 }
 
 THUNK_DETAIL_NOINLINE inline void flush_retired(int kind) noexcept {
