@@ -40,7 +40,8 @@ struct slot_data {
 };
 static_assert(sizeof(slot_data) == 2 * sizeof(void*), "the thunks address entry at word + one pointer");
 
-constexpr std::size_t quarantine_slots = 4096;
+constexpr std::size_t quarantine_slots = 4096;         // process-wide (slots of exited threads)
+constexpr std::size_t thread_quarantine_slots = 1024;  // per thread and kind
 constexpr std::size_t cache_batch = 64;
 
 inline constexpr chunk_geometry closure_geometry_value = make_geometry<abi::slot_size>();
@@ -131,6 +132,19 @@ class slot_pool {
     return got;
   }
 
+  /// Slots that already served their quarantine (or were never handed out).
+  void give_ready(const std::uintptr_t* slots, std::size_t n) noexcept {
+    std::lock_guard<std::mutex> lock(mutex_);
+#if THUNK_HAS_EXCEPTIONS
+    try {
+#endif
+      ready_.insert(ready_.end(), slots, slots + n);
+#if THUNK_HAS_EXCEPTIONS
+    } catch (...) {
+    }
+#endif
+  }
+
   /// Retired (poisoned) slots enter the quarantine; the oldest leave it.
   void retire(const std::uintptr_t* slots, std::size_t n) noexcept {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -214,12 +228,23 @@ inline slot_pool& pool_of(int kind) noexcept {
 //
 // The fast path touches only a trivially initialised thread_local (no
 // constructor, no guard): fixed stacks of ready and retired slots per kind.
-// A second thread_local with a destructor is touched on the slow path only;
-// it returns the cached slots to the pools when the thread exits.
+// Retired slots then serve their quarantine in a per-thread FIFO ring (heap,
+// made on first use), so a thread that creates and destroys closures in a
+// loop reuses its own slots after `thread_quarantine_slots` destructions,
+// with no lock and no cache line shared with another thread. A second
+// thread_local with a destructor, touched on the slow path only, hands
+// everything to the process-wide pool when the thread exits.
+
+struct thread_quarantine {
+  std::uintptr_t ring[thread_quarantine_slots];
+  std::size_t head;
+  std::size_t count;
+};
 
 struct thread_slot_stacks {
   std::uintptr_t ready[abi::kind_count][2 * cache_batch];
   std::uintptr_t retired[abi::kind_count][cache_batch];
+  thread_quarantine* quarantine[abi::kind_count];
   std::uint32_t ready_count[abi::kind_count];
   std::uint32_t retired_count[abi::kind_count];
   bool registered;  // the flusher below exists for this thread
@@ -233,8 +258,14 @@ struct thread_slot_flusher {
     thread_slot_stacks& t = thread_slots;
     t.gone = true;
     for (int k = 0; k < abi::kind_count; ++k) {
-      // Unused ready slots were never handed out, so the quarantine costs nothing.
-      if (t.ready_count[k]) pool_of(k).retire(t.ready[k], t.ready_count[k]);
+      if (t.ready_count[k]) pool_of(k).give_ready(t.ready[k], t.ready_count[k]);
+      if (thread_quarantine* q = t.quarantine[k]) {
+        // Oldest first, so the process-wide FIFO keeps the order.
+        for (std::size_t i = 0; i < q->count; ++i)
+          pool_of(k).retire(&q->ring[(q->head + i) % thread_quarantine_slots], 1);
+        delete q;
+        t.quarantine[k] = nullptr;
+      }
       if (t.retired_count[k]) pool_of(k).retire(t.retired[k], t.retired_count[k]);
       t.ready_count[k] = t.retired_count[k] = 0;
     }
@@ -271,11 +302,37 @@ inline std::uintptr_t acquire_slot(errc& failure) noexcept {
   return refill_and_acquire(Kind, failure);
 }
 
+/// Moves this thread's retired slots into its quarantine ring; the slots
+/// that leave the ring become ready (here, or in the pool when full).
 THUNK_DETAIL_NOINLINE inline void flush_retired(int kind) noexcept {
   thread_slot_stacks& t = thread_slots;
-  pool_of(kind).retire(t.retired[kind], t.retired_count[kind]);
-  t.retired_count[kind] = 0;
   if (!t.registered && !t.gone) register_thread_flusher();
+  thread_quarantine*& q = t.quarantine[kind];
+  if (!q && !t.gone) q = new (std::nothrow) thread_quarantine();
+  if (!q) {
+    pool_of(kind).retire(t.retired[kind], t.retired_count[kind]);
+    t.retired_count[kind] = 0;
+    return;
+  }
+  std::uintptr_t spill[cache_batch];
+  std::size_t spilled = 0;
+  for (std::uint32_t i = 0; i < t.retired_count[kind]; ++i) {
+    const std::uintptr_t slot = t.retired[kind][i];
+    if (q->count < thread_quarantine_slots) {
+      q->ring[(q->head + q->count++) % thread_quarantine_slots] = slot;
+      continue;
+    }
+    const std::uintptr_t aged = q->ring[q->head];
+    q->ring[q->head] = slot;
+    q->head = (q->head + 1) % thread_quarantine_slots;
+    if (t.ready_count[kind] < 2 * cache_batch) {
+      t.ready[kind][t.ready_count[kind]++] = aged;
+    } else {
+      spill[spilled++] = aged;
+    }
+  }
+  t.retired_count[kind] = 0;
+  if (spilled) pool_of(kind).give_ready(spill, spilled);
 }
 
 /// Poisons the slot (name: the closure's type, for the message) and retires it.
