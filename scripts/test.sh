@@ -202,6 +202,7 @@ declare -a names results
 row_env=()     # NAME=VALUE for this row's ctest (set before each row)
 row_setup=""   # a function run before ctest (wine prefix, display)
 row_teardown=""
+row_cpu0=0
 
 common_args=(-DCMAKE_BUILD_TYPE="$build_type")
 if [ ! -f "$root/examples/CMakeLists.txt" ]; then
@@ -214,16 +215,30 @@ fi
 # shellcheck disable=SC2206  # word splitting is the point
 extra_args=(${THUNK_CMAKE_ARGS:-})
 
+# cpu_now VAR: VAR = CPU seconds used so far by this script's finished children.
+# `times` must run in this shell, not in a $(...) subshell, which has no children.
+cpu_now() {
+  times >"$out/.times"
+  read -r "$1" < <(awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] } printf "%d\n", t }' "$out/.times")
+}
 fmt_time() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 
 # attr NAME FILE: the first NAME="N" in FILE (ctest's JUnit testsuite element).
 attr() { grep -oE "\\b$1=\"[0-9]+\"" "$2" 2>/dev/null | head -1 | tr -dc 0-9; }
 
+# add_result RESULT BUILT PASSED FAILED SKIPPED SECONDS TIMING NOTE, with the
+# CPU seconds the row used since row_cpu0.
+add_result() {
+  local cpu=- cpu1
+  if [ "$1|$2" != "skipped|no" ]; then cpu_now cpu1; cpu=$((cpu1 - row_cpu0)); fi
+  results+=("$1|$2|$3|$4|$5|$6|$7|$cpu|$8")
+}
+
 # row NAME SKIP RUN_SKIP CMAKE_ARGS...
 #   SKIP non-empty: not built at all, reported skipped with that reason.
 #   RUN_SKIP non-empty: configured and built, tests listed but not run,
 #   reported `skipped` with built=yes and that reason.
-# results: result|built|passed|failed|skipped|seconds|timing|note
+# results: result|built|passed|failed|skipped|seconds|timing|cpu|note
 row() {
   local name=$1 skip=$2 run_skip=$3
   shift 3
@@ -238,11 +253,12 @@ row() {
     esac
   fi
   if [ -n "$skip" ]; then
-    results+=("skipped|no|-|-|-|0|-|$skip")
+    add_result "skipped" "no" "-" "-" "-" "0" "-" "$skip"
     echo "== $name: skipped ($skip)"
     return
   fi
   local dir=$out/$name log=$out/$name.log t0=$SECONDS t1 t2 t3
+  cpu_now row_cpu0
   echo "== $name: configure, build, test  (log: ${log#"$root"/})"
   rm -rf "$dir"
   {
@@ -250,7 +266,7 @@ row() {
     echo "# cmake -S $root -B $dir ${common_args[*]} $* ${extra_args[*]}"
   } >"$log"
   if ! cmake -S "$root" -B "$dir" "${common_args[@]}" "$@" "${extra_args[@]}" >>"$log" 2>&1; then
-    results+=("failed|no|-|-|-|$((SECONDS - t0))|-|configure failed")
+    add_result "failed" "no" "-" "-" "-" "$((SECONDS - t0))" "-" "configure failed"
     grep -A12 -E "CMake Error" "$log" | head -30
     return
   fi
@@ -262,7 +278,7 @@ row() {
     Ninja*) keep_going=(-- -k 0) ;;
   esac
   if ! cmake --build "$dir" -j "$jobs" "${keep_going[@]}" >>"$log" 2>&1; then
-    results+=("failed|no|-|-|-|$((SECONDS - t0))|$((t1 - t0))+$((SECONDS - t1))+0|build failed")
+    add_result "failed" "no" "-" "-" "-" "$((SECONDS - t0))" "$((t1 - t0))+$((SECONDS - t1))+0" "build failed"
     grep -E "error:|Error [0-9]" "$log" | head -25
     return
   fi
@@ -274,16 +290,16 @@ row() {
     total=${total:-0}
     echo "   built; $total tests not run: $run_skip"
     if [ "$total" = 0 ]; then
-      results+=("failed|yes|0|0|0|$((SECONDS - t0))|$((t1 - t0))+$((t2 - t1))+0|no tests were found")
+      add_result "failed" "yes" "0" "0" "0" "$((SECONDS - t0))" "$((t1 - t0))+$((t2 - t1))+0" "no tests were found"
     else
-      results+=("skipped|yes|0|0|$total|$((SECONDS - t0))|$((t1 - t0))+$((t2 - t1))+0|$run_skip")
+      add_result "skipped" "yes" "0" "0" "$total" "$((SECONDS - t0))" "$((t1 - t0))+$((t2 - t1))+0" "$run_skip"
     fi
     return
   fi
 
   if [ -n "$row_setup" ] && ! "$row_setup" "$dir" "$log"; then
     [ -n "$row_teardown" ] && "$row_teardown" "$dir" "$log"
-    results+=("failed|yes|-|-|-|$((SECONDS - t0))|$((t1 - t0))+$((t2 - t1))+0|$setup_error")
+    add_result "failed" "yes" "-" "-" "-" "$((SECONDS - t0))" "$((t1 - t0))+$((t2 - t1))+0" "$setup_error"
     echo "   $setup_error"
     return
   fi
@@ -309,15 +325,15 @@ row() {
   ((passed < 0)) && passed=0
   local timing="$((t1 - t0))+$((t2 - t1))+$((t3 - t2))"
   if grep -q "No tests were found" "$log" || [ "$total" = 0 ]; then
-    results+=("failed|yes|0|0|0|$((t3 - t0))|$timing|no tests were found")
+    add_result "failed" "yes" "0" "0" "0" "$((t3 - t0))" "$timing" "no tests were found"
     echo "   failed: no tests were found"
   elif [ "$rc" != 0 ] || [ "$failed" != 0 ]; then
     ((failed == 0)) && note="ctest exited $rc"
-    results+=("failed|yes|$passed|$failed|$skipped|$((t3 - t0))|$timing|$note")
+    add_result "failed" "yes" "$passed" "$failed" "$skipped" "$((t3 - t0))" "$timing" "$note"
     echo "   failed: $passed passed, $failed failed, $skipped skipped ($(fmt_time $((t3 - t0))))"
     sed -n '/The following tests FAILED/,$p' "$log" | head -20
   else
-    results+=("passed|yes|$passed|$failed|$skipped|$((t3 - t0))|$timing|$row_note")
+    add_result "passed" "yes" "$passed" "$failed" "$skipped" "$((t3 - t0))" "$timing" "$row_note"
     echo "   passed: $passed passed, $failed failed, $skipped skipped ($(fmt_time $((t3 - t0))))"
   fi
 }
@@ -443,19 +459,19 @@ done
 
 # ---- summary ------------------------------------------------------------------
 echo
-fmt='%-27s %-8s %-6s %-7s %-7s %-8s %-7s %-12s %s\n'
+fmt='%-27s %-8s %-6s %-7s %-7s %-8s %-7s %-13s %-6s %s\n'
 # shellcheck disable=SC2059
-printf "$fmt" target result built passed failed skipped time cfg+bld+test note
+printf "$fmt" target result built passed failed skipped time cfg+bld+test cpu-s note
 status=0 total_p=0 total_f=0 total_s=0
 for i in "${!names[@]}"; do
-  IFS='|' read -r res built passed failed skipped secs timing note <<<"${results[$i]}"
+  IFS='|' read -r res built passed failed skipped secs timing cpu note <<<"${results[$i]}"
   [ "$res" = failed ] && status=1
   [ "$res" = skipped ] && [ "$built" = no ] && skipped=all
   [[ $passed =~ ^[0-9]+$ ]] && total_p=$((total_p + passed))
   [[ $failed =~ ^[0-9]+$ ]] && total_f=$((total_f + failed))
   [[ $skipped =~ ^[0-9]+$ ]] && total_s=$((total_s + skipped))
   # shellcheck disable=SC2059
-  printf "$fmt" "${names[$i]}" "$res" "$built" "$passed" "$failed" "$skipped" "$(fmt_time "$secs")" "$timing" "${note:-}"
+  printf "$fmt" "${names[$i]}" "$res" "$built" "$passed" "$failed" "$skipped" "$(fmt_time "$secs")" "$timing" "$cpu" "${note:-}"
 done
 for n in "${notes[@]}"; do echo "note: $n"; done
 echo "whole run: $(fmt_time $((SECONDS - start_all))) on $jobs jobs; logs in ${out#"$root"/}/"
