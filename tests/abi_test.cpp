@@ -1,6 +1,8 @@
 // thunk/detail/abi/*.hpp: the hand-encoded thunks, byte by byte. The encoders
 // are pure functions, so every ABI's encodings are checked on every target.
 #include <thunk/detail/abi/aarch64.hpp>
+#include <thunk/detail/abi/arm32.hpp>
+#include <thunk/detail/abi/riscv64.hpp>
 #include <thunk/detail/abi/x86_32.hpp>
 #include <thunk/detail/abi/x86_64.hpp>
 
@@ -117,4 +119,41 @@ TEST_CASE("AArch64 thunks are adr x<n>; ldr x16,[x<n>,#8]; br x16", "[abi][aapcs
   std::memcpy(&lit, stub + a::stub_literal_offset, 8);
   CHECK(lit == 0x1234);
   CHECK(4 + ((word(stub, 1) >> 5) & 0x7FFFF) * 4 == a::stub_literal_offset);
+}
+
+TEST_CASE("RISC-V 64 thunks are auipc/addi t1; jal zero, stub", "[abi][riscv64]") {
+  namespace a = thunk::detail::riscv64;
+  std::uint8_t s[16];
+  a::write_slot(s, 0x10000, 0x20010, 0x0FFF0, a::general);
+  CHECK(word(s, 0) == 0x00010317u);  // auipc t1, 0x10
+  CHECK(word(s, 1) == 0x01030313u);  // addi  t1, t1, 16
+  CHECK(word(s, 2) == 0xFE9FF06Fu);  // jal   zero, .-0x18
+  a::write_slot(s, 0x10000, 0x10800, 0, a::general);  // lo12 = 0x800 wraps to -2048 with hi + 1
+  CHECK(word(s, 0) == 0x00001317u);  // auipc t1, 0x1
+  CHECK(word(s, 1) == 0x80030313u);  // addi  t1, t1, -2048
+  std::uint8_t stub[a::stub_slots * a::slot_size];
+  a::write_linux_stub(stub, -0x40);
+  CHECK(word(stub, 0) == 0x00000397u);   // auipc t2, 0
+  CHECK(word(stub, 1) == 0x0303B383u);   // ld t2, 48(t2)
+  CHECK(word(stub, 9) == 0x006E3423u);   // sd t1, 8(t3)
+  CHECK(word(stub, 11) == 0x00028067u);  // jalr zero, 0(t0)
+  std::int64_t lit;
+  std::memcpy(&lit, stub + a::stub_literal_offset, 8);
+  CHECK(lit == -0x40);
+}
+
+TEST_CASE("ARMv7 thunks are movw/movt ip; b stub", "[abi][arm32]") {
+  namespace a = thunk::detail::arm32;
+  std::uint8_t s[16];
+  a::write_slot(s, 0x40001000, 0x12345678, 0x40000000, a::general);
+  CHECK(word(s, 0) == 0xE305C678u);  // movw ip, #0x5678
+  CHECK(word(s, 1) == 0xE341C234u);  // movt ip, #0x1234
+  CHECK(word(s, 2) == 0xEAFFFBFCu);  // b    .-0x1008
+  CHECK(word(s, 3) == 0xE7F000F0u);  // udf  #0
+  std::uint8_t stub[a::stub_slots * a::slot_size];
+  a::write_linux_stub(stub, 0x100);
+  CHECK(word(stub, 1) == 0xEE1D0F70u);   // mrc p15, 0, r0, c13, c0, 3
+  CHECK(word(stub, 2) == 0xE59F1020u);   // ldr r1, [pc, #32] -> byte 48
+  CHECK(word(stub, 11) == 0xE59CF004u);  // ldr pc, [ip, #4]
+  CHECK(word(stub, 12) == 0x100u);
 }

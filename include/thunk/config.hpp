@@ -18,6 +18,10 @@
 #  define THUNK_ARCH_X86_32 1
 #elif defined(__aarch64__) || defined(_M_ARM64)
 #  define THUNK_ARCH_AARCH64 1
+#elif defined(__riscv) && __riscv_xlen == 64
+#  define THUNK_ARCH_RISCV64 1
+#elif defined(__arm__) && defined(__ARM_ARCH) && __ARM_ARCH >= 7
+#  define THUNK_ARCH_ARM32 1
 #endif
 
 #if defined(_WIN32)
@@ -50,6 +54,9 @@
 #    define THUNK_HAS_CLOSURE 0
 #  elif (defined(THUNK_ARCH_X86_64) || defined(THUNK_ARCH_X86_32) || defined(THUNK_ARCH_AARCH64)) && \
         (defined(THUNK_OS_LINUX) || defined(THUNK_OS_WINDOWS)) && (defined(__GNUC__) || defined(__clang__))
+#    define THUNK_HAS_CLOSURE 1
+#  elif (defined(THUNK_ARCH_RISCV64) || defined(THUNK_ARCH_ARM32)) && defined(THUNK_OS_LINUX) && \
+        (defined(__GNUC__) || defined(__clang__))
 #    define THUNK_HAS_CLOSURE 1
 #  else
 #    define THUNK_HAS_CLOSURE 0

@@ -16,6 +16,10 @@
 #  include "abi/x86_32.hpp"
 #elif defined(THUNK_ARCH_AARCH64)
 #  include "abi/aarch64.hpp"
+#elif defined(THUNK_ARCH_RISCV64)
+#  include "abi/riscv64.hpp"
+#elif defined(THUNK_ARCH_ARM32)
+#  include "abi/arm32.hpp"
 #endif
 
 namespace thunk {
@@ -27,6 +31,10 @@ namespace abi = x86_64;
 namespace abi = x86_32;
 #elif defined(THUNK_ARCH_AARCH64)
 namespace abi = aarch64;
+#elif defined(THUNK_ARCH_RISCV64)
+namespace abi = riscv64;
+#elif defined(THUNK_ARCH_ARM32)
+namespace abi = arm32;
 #endif
 
 /// Takes exactly one integer argument register in every ABI here: integers

@@ -174,7 +174,7 @@ class slot_pool {
     const std::uintptr_t stub = at;
 #if defined(THUNK_OS_LINUX)
     const std::ptrdiff_t depth = context_stack_offset();
-#  if defined(THUNK_ARCH_AARCH64)
+#  if defined(THUNK_ARCH_AARCH64) || defined(THUNK_ARCH_RISCV64) || defined(THUNK_ARCH_ARM32)
     abi::write_linux_stub(rw, depth);
 #  else
     abi::write_linux_stub(rw, depth, depth + static_cast<std::ptrdiff_t>(sizeof(std::uintptr_t)));
