@@ -43,6 +43,7 @@ all_rows=(
   linux-x86_64-tsan
   linux-x86_64-no-exceptions
   linux-x86_64-no-jit
+  packaging
   linux-i686
   windows-x64-wine
   windows-x86-wine
@@ -99,7 +100,7 @@ notes=()
 packages=(cmake g++ clang libclang-rt-14-dev catch2 pkg-config
           libbenchmark-dev libffi-dev libffcall-dev libseccomp-dev
           g++-i686-linux-gnu g++-aarch64-linux-gnu g++-riscv64-linux-gnu g++-arm-linux-gnueabihf
-          qemu-user g++-mingw-w64-x86-64 g++-mingw-w64-i686 wine64 wine xvfb xauth)
+          qemu-user g++-mingw-w64-x86-64 g++-mingw-w64-i686 wine64 wine xvfb xauth doxygen)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -140,7 +141,8 @@ if any_selected windows-x86-wine && { have wine || have wine64; } && [ ! -x /usr
       DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wine32:i386
     } >"$out/apt-wine32.log" 2>&1
     if ! dpkg-query -W -f='${Status}' wine32:i386 2>/dev/null | grep -q "install ok installed"; then
-      win32_skip="wine32:i386 could not be installed: $(grep -E '^E:' "$out/apt-wine32.log" | head -1 | cut -c1-200)"
+      win32_skip="wine32:i386 could not be installed: $(grep -E '^E:' "$out/apt-wine32.log" | head -1 |
+        sed -E 's/ *\[IP: [^]]*\]//; s#[a-z]+://[^ ]*/(dists/[^ ]*)#\1#' | cut -c1-220)"
       if [ -n "$added_i386" ] && ! dpkg-query -W -f='${Architecture}\n' 2>/dev/null | grep -qx i386; then
         dpkg --remove-architecture i386 && apt-get update -q >/dev/null 2>&1
       fi
@@ -338,6 +340,41 @@ row() {
   fi
 }
 
+# script_row NAME SKIP COMMAND...: a row that is a script of its own, which
+# prints "N passed, N failed" last and one line per check, "NAME skipped ..."
+# for the ones it skipped; judged by its exit code.
+script_row() {
+  local name=$1 skip=$2
+  shift 2
+  selected "$name" || return 0
+  names+=("$name")
+  if [ -n "$skip" ]; then
+    add_result "skipped" "no" "-" "-" "-" "0" "-" "$skip"
+    echo "== $name: skipped ($skip)"
+    return
+  fi
+  local log=$out/$name.log t0=$SECONDS rc summary passed failed skipped
+  cpu_now row_cpu0
+  echo "== $name: ${*#"$root"/}  (log: ${log#"$root"/})"
+  echo "# $(date -u '+%F %T') UTC  $name: $*" >"$log"
+  THUNK_JOBS=$jobs "$@" >>"$log" 2>&1
+  rc=$?
+  summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+  passed=$(sed -nE 's/^([0-9]+) passed.*/\1/p' <<<"$summary")
+  failed=$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$summary")
+  skipped=$(grep -cE '^[^ ]+ +skipped ' "$log")
+  if [ -z "$summary" ]; then
+    add_result "failed" "-" "-" "-" "-" "$((SECONDS - t0))" "-" "exited $rc without its summary line"
+    echo "   failed: exited $rc without its summary line"; tail -15 "$log"
+  elif [ "$rc" != 0 ] || [ "$failed" != 0 ]; then
+    add_result "failed" "yes" "$passed" "$failed" "$skipped" "$((SECONDS - t0))" "-" "$( ((failed == 0)) && echo "exited $rc")"
+    echo "   failed: $summary"; grep -E 'FAILED' "$log" | head -10
+  else
+    add_result "passed" "yes" "$passed" "$failed" "$skipped" "$((SECONDS - t0))" "-" ""
+    echo "   passed: $summary, $skipped skipped ($(fmt_time $((SECONDS - t0))))"
+  fi
+}
+
 # Wine rows: a private prefix in the row's build tree, created once before ctest
 # (so parallel tests never race on it), and one virtual display for the whole
 # row when there is no DISPLAY (so programs that open real windows work and
@@ -419,6 +456,13 @@ row linux-x86_64-no-exceptions "" "" -DCMAKE_CXX_COMPILER=g++ -DCMAKE_C_COMPILER
 
 next_row
 row linux-x86_64-no-jit "" "" -DCMAKE_CXX_COMPILER=g++ -DCMAKE_C_COMPILER=gcc -DTHUNK_NO_JIT=ON
+
+# The ways into thunk a user takes (install + find_package, add_subdirectory,
+# FetchContent, pkg-config, the single header, warnings, no-exceptions
+# consumers, doxygen): scripts/check-packaging.sh, its own report in the log.
+next_row
+script_row packaging "$([ -x "$root/scripts/check-packaging.sh" ] || echo "scripts/check-packaging.sh is absent")" \
+  "$root/scripts/check-packaging.sh"
 
 next_row
 skip="" run_skip=""
