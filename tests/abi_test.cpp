@@ -58,7 +58,7 @@ TEST_CASE("x86-64 register thunks are lea <reg>,[rip+d]; jmp [rip+d+8]", "[abi][
 TEST_CASE("x86-64 thunks reach their data and entry at the named offsets", "[abi][sysv64]") {
   namespace a = thunk::detail::x86_64;
   std::uint8_t s[16];
-  const std::uintptr_t at = 0x7f0000001230, data = 0x7f0000011230, stub = 0x7f0000001000;
+  const std::uintptr_t at = 0x70001230, data = 0x70011230, stub = 0x70001000;
   a::write_slot(s, at, data, stub, a::r8);
   CHECK(at + a::lea_end + static_cast<std::uintptr_t>(read32(s + a::lea_disp_offset)) == data);
   CHECK(at + a::reg_jmp_end + static_cast<std::uintptr_t>(read32(s + a::jmp_disp_offset)) == data + 8);
