@@ -260,8 +260,9 @@ struct static_pool<Pointer, N, Tag, signature_base<CC, NE, R, A...>> {
 
   /// What every released slot's function does: report and stop.
   [[noreturn]] static R poisoned(void* storage, A...) noexcept {
-    const std::size_t i =
-        static_cast<std::size_t>(static_cast<unsigned char*>(storage) - slots[0].storage) / sizeof(slot);
+    const std::size_t i = static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(storage) -
+                                                   reinterpret_cast<std::uintptr_t>(&slots[0].storage)) /
+                          sizeof(slot);
     char name[256];
     static_closure_name<Pointer, N, Tag>(name, sizeof name);
     std::fprintf(stderr,
@@ -285,7 +286,7 @@ struct static_pool<Pointer, N, Tag, signature_base<CC, NE, R, A...>> {
       const std::size_t w = (start_word + k) % words;
       static_word mask = all;
       const std::size_t rest = N - w * static_word_bits;
-      if (rest < static_word_bits) mask = (static_word(1) << rest) - 1;
+      if (rest < static_word_bits) mask = (static_word(1) << (rest % static_word_bits)) - 1;  // (% : no shift by the width)
       if (k == 0) mask &= all << start_bit;
       if (k == words) mask &= ~(all << start_bit);
       static_word cur = used[w].load(std::memory_order_relaxed);
