@@ -66,11 +66,23 @@ void ffcall_threads(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * batch);
 }
 
+void ffcall_threads_one(benchmark::State& state) {
+  std::uint64_t counter = 0;
+  for (auto _ : state) {
+    callback_t cb = make(&counter);
+    benchmark::DoNotOptimize(cb);
+    free_callback(cb);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 [[maybe_unused]] const bool registered = [] {
   add_benchmark(g_qsort, r_ffcall, "qsort/ffcall", ffcall_qsort);
   add_benchmark(g_create_destroy, r_ffcall, "create_destroy/ffcall", ffcall_create_destroy);
   add_benchmark(g_create_batch, r_ffcall, "create_batch/ffcall", ffcall_batch);
   add_benchmark(g_create_threads, r_ffcall, "create_threads/ffcall", ffcall_threads,
+                 [](benchmark::internal::Benchmark* b) { b->Threads(1)->Threads(2)->UseRealTime(); });
+  add_benchmark(g_create_threads_one, r_ffcall, "create_threads_one/ffcall", ffcall_threads_one,
                  [](benchmark::internal::Benchmark* b) { b->Threads(1)->Threads(2)->UseRealTime(); });
 
   static std::vector<callback_t> live;

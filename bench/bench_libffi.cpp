@@ -85,11 +85,23 @@ void libffi_threads(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * batch);
 }
 
+void libffi_threads_one(benchmark::State& state) {
+  std::uint64_t counter = 0;
+  for (auto _ : state) {
+    handle h = make(&counter);
+    benchmark::DoNotOptimize(h.code);
+    destroy(h);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 [[maybe_unused]] const bool registered = [] {
   add_benchmark(g_qsort, r_libffi, "qsort/libffi", libffi_qsort);
   add_benchmark(g_create_destroy, r_libffi, "create_destroy/libffi", libffi_create_destroy);
   add_benchmark(g_create_batch, r_libffi, "create_batch/libffi", libffi_batch);
   add_benchmark(g_create_threads, r_libffi, "create_threads/libffi", libffi_threads,
+                 [](benchmark::internal::Benchmark* b) { b->Threads(1)->Threads(2)->UseRealTime(); });
+  add_benchmark(g_create_threads_one, r_libffi, "create_threads_one/libffi", libffi_threads_one,
                  [](benchmark::internal::Benchmark* b) { b->Threads(1)->Threads(2)->UseRealTime(); });
 
   static std::vector<handle> live;

@@ -234,10 +234,22 @@ void closure_threads(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * batch);
 }
 
+void closure_threads_one(benchmark::State& state) {
+  std::uint64_t counter = 0;
+  for (auto _ : state) {
+    closure_t c(make_cmp(&counter));
+    cmp_fn fn = c.get();
+    benchmark::DoNotOptimize(fn);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 [[maybe_unused]] const bool closure_registered = [] {
   add_benchmark(g_create_destroy, r_closure, "create_destroy/thunk", closure_create_destroy);
   add_benchmark(g_create_batch, r_closure, "create_batch/thunk", closure_batch);
   add_benchmark(g_create_threads, r_closure, "create_threads/thunk", closure_threads,
+                 [](benchmark::internal::Benchmark* b) { b->Threads(1)->Threads(2)->UseRealTime(); });
+  add_benchmark(g_create_threads_one, r_closure, "create_threads_one/thunk", closure_threads_one,
                  [](benchmark::internal::Benchmark* b) { b->Threads(1)->Threads(2)->UseRealTime(); });
 
   static std::vector<closure_t> live;
@@ -304,10 +316,22 @@ void static_threads(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * batch);
 }
 
+void static_threads_one(benchmark::State& state) {
+  std::uint64_t counter = 0;
+  for (auto _ : state) {
+    static_t<threads_pool_tag> c(make_cmp(&counter));
+    cmp_fn fn = c.get();
+    benchmark::DoNotOptimize(fn);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 [[maybe_unused]] const bool static_registered = [] {
   add_benchmark(g_create_destroy, r_static_closure, "create_destroy/static_closure", static_create_destroy);
   add_benchmark(g_create_batch, r_static_closure, "create_batch/static_closure", static_batch);
   add_benchmark(g_create_threads, r_static_closure, "create_threads/static_closure", static_threads,
+                [](benchmark::internal::Benchmark* b) { b->Threads(1)->Threads(2)->UseRealTime(); });
+  add_benchmark(g_create_threads_one, r_static_closure, "create_threads_one/static_closure", static_threads_one,
                 [](benchmark::internal::Benchmark* b) { b->Threads(1)->Threads(2)->UseRealTime(); });
   return true;
 }();

@@ -83,7 +83,7 @@ void report_child(benchmark::State& state, const std::string& mode);
 // Each translation unit adds its benchmarks here; main() registers them with
 // Google Benchmark grouped by measurement, in a fixed order of variants.
 
-enum group : int { g_qsort, g_qsort_paired, g_create_destroy, g_create_batch, g_create_threads, g_rss, g_wx };
+enum group : int { g_qsort, g_qsort_paired, g_create_destroy, g_create_batch, g_create_threads, g_create_threads_one, g_rss, g_wx };
 
 /// Variant order inside a group.
 enum rank : int { r_plain, r_plain_direct, r_qsort_r, r_with_context, r_stateless, r_stateless_fn, r_closure, r_static_closure, r_libffi, r_ffcall };

@@ -4,6 +4,7 @@
 //   thunk_bench [google benchmark flags]
 //   thunk_bench --thunk-bench-child=rss:NAME|wx:NAME   (used internally)
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -20,11 +21,35 @@
 #  define THUNK_BENCH_FFCALL_VERSION "not built (not found, or THUNK_BENCH_FFCALL=OFF)"
 #endif
 
+namespace {
+
+/// The machine's own 2-thread scaling: per item, arithmetic on registers only
+/// (about as long as a create+destroy), no memory shared between threads. What
+/// the create_threads ratios can reach on this machine at this moment.
+void calibration(benchmark::State& state) {
+  std::uint64_t x = 0x9E3779B97F4A7C15ull + std::uint64_t(state.thread_index());
+  for (auto _ : state) {
+    for (int i = 0; i < bench::batch; ++i) {
+      for (int k = 0; k < 8; ++k) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+      }
+      benchmark::DoNotOptimize(x);
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * bench::batch);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   const char child_flag[] = "--thunk-bench-child=";
   if (argc >= 2 && std::strncmp(argv[1], child_flag, sizeof child_flag - 1) == 0)
     return bench::run_child(argv[1] + sizeof child_flag - 1);
 
+  bench::add_benchmark(bench::g_create_threads, -1, "create_threads/calibration", calibration,
+                       [](benchmark::internal::Benchmark* b) { b->Threads(1)->Threads(2)->UseRealTime(); });
   std::vector<bench::entry> list = bench::benchmarks();
   std::stable_sort(list.begin(), list.end(), [](const bench::entry& a, const bench::entry& b) {
     return a.group != b.group ? a.group < b.group : a.rank < b.rank;
