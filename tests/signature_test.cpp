@@ -42,6 +42,6 @@ TEST_CASE("the context parameter is the only void*, else the only pointer-sized 
   STATIC_REQUIRE(thunk::context_index_v<enum_fn> == 0);
   STATIC_REQUIRE(thunk::context_index_v<lparam_fn> == 1);
   STATIC_REQUIRE(thunk::context_index_v<void* (*)(void*)> == 0);
-  STATIC_REQUIRE(thunk::context_index_v<int (*)(std::uintptr_t, int)> == 0);
+  STATIC_REQUIRE(thunk::context_index_v<int (*)(std::uintptr_t, short)> == 0);
   STATIC_REQUIRE(thunk::context_index_v<void (*)(void*, void*), 1> == 1);
 }
