@@ -302,6 +302,46 @@ TEST_CASE("static_closure: a full pool is an error naming the pool and its size"
   }
 }
 
+namespace {
+/// Fills a pool of N, checks every slot is handed out once, that one more
+/// claim fails, and that a slot released in the middle is the one claimed next.
+template <std::size_t N>
+void fill_exactly() {
+  struct fill {};
+  using sc = thunk::static_closure<std::size_t (*)(std::size_t), N, fill>;
+  std::vector<sc> all;
+  std::set<std::size_t> slots;
+  for (std::size_t i = 0; i < N; ++i) {
+    std::error_code ec;
+    all.push_back(sc::make([i](std::size_t x) { return i + x; }, ec));
+    REQUIRE(!ec);
+    slots.insert(all.back().slot());
+  }
+  CHECK(slots.size() == N);
+  CHECK(*slots.rbegin() == N - 1);
+  std::error_code ec;
+  CHECK(!sc::make([](std::size_t x) { return x; }, ec));
+  CHECK(ec == thunk::errc::pool_exhausted);
+  const std::size_t middle = all[N / 2].slot();
+  all[N / 2].reset();
+  sc again = sc::make([](std::size_t x) { return x * 2; }, ec);
+  REQUIRE(again);
+  CHECK(again.slot() == middle);
+  CHECK(again.get()(21) == 42);
+  for (std::size_t i = 0; i < N; ++i)
+    if (i != N / 2) CHECK(all[i].get()(1000) == i + 1000);
+}
+}  // namespace
+
+TEST_CASE("static_closure: pools of one, of a whole bitmap word and of several words hand out every slot once",
+          "[static_closure]") {
+  constexpr std::size_t word = sizeof(std::uintptr_t) * 8;
+  fill_exactly<1>();
+  fill_exactly<word>();
+  fill_exactly<word + 1>();
+  fill_exactly<3 * word - 5>();
+}
+
 TEST_CASE("static_closure: claims go round the pool, so a released slot is reused last", "[static_closure]") {
   struct round {};
   using sc = thunk::static_closure<int (*)(int), 8, round>;
