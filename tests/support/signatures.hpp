@@ -26,7 +26,7 @@
 //
 // context_case<Case, Slot, Ctx, CC> inserts a context parameter (void*, intptr_t, uintptr_t)
 // first, in the middle or last, for the context tier; the callable still sees Case's
-// arguments. c_side calls through a pointer the optimiser cannot see through, so
+// arguments, context_case::call(fn, args, ctx) calls from the C side with the context in place. c_side calls through a pointer the optimiser cannot see through, so
 // the call really crosses the ABI.
 #ifndef THUNK_TESTS_SUPPORT_SIGNATURES_HPP
 #define THUNK_TESTS_SUPPORT_SIGNATURES_HPP
@@ -47,8 +47,10 @@
 
 #if defined(__GNUC__) || defined(__clang__)
 #  define THUNK_TEST_NOINLINE __attribute__((noinline))
+#  define THUNK_TEST_ALWAYS_INLINE __attribute__((always_inline)) inline
 #else
 #  define THUNK_TEST_NOINLINE
+#  define THUNK_TEST_ALWAYS_INLINE inline
 #endif
 
 namespace thunk_test {
@@ -398,6 +400,9 @@ struct basic_case {
   template <class CC = cc_default>
   using pointer = typename CC::template pointer<R, A...>;
   using P = pointer<>;
+  /// Whether a struct crosses the boundary by value, as an argument or as the result.
+  static constexpr bool has_struct_argument = (false || ... || is_test_struct<A>::value);
+  static constexpr bool has_struct_result = is_test_struct<R>::value;
 
   static arguments make_arguments(unsigned seed) { return make(seed, std::index_sequence_for<A...>{}); }
 
@@ -531,6 +536,29 @@ using core_cases = types<cases::void_no_args, cases::int8_pair, cases::uint16_pa
                          cases::widths_interleaved, cases::double_pair, cases::long_double_mixed,
                          cases::float_int_interleaved, cases::enums, cases::tiny_structs, cases::mixed_structs,
                          cases::double_hfas, cases::large_struct_return, cases::eleven_args, cases::twelve_mixed>;
+
+// ---- compiler limits -----------------------------------------------------------
+
+/// Cases a compiler cannot build in convention CC; the tests leave them out and say so.
+///
+/// MinGW-w64 GCC 12 (x86_64-w64-mingw32) stops with an internal compiler error
+/// ("in choose_baseaddr, at config/i386/i386.cc:7058") on some calls to, and
+/// definitions of, sysv_abi functions taking or returning structs by value (seen
+/// with s8 + s12 and s16 arguments, and an hfa_d2 result); the closure tests met
+/// the same error. Not a thunk bug: the compiler never finishes the file.
+template <class CC, class Case>
+inline constexpr bool compiler_cannot_build =
+#if defined(_WIN32) && defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+    std::is_same<CC, cc_sysv_abi>::value && (Case::has_struct_argument || Case::has_struct_result);
+#else
+    false;
+#endif
+
+/// How many cases of the list compiler_cannot_build leaves out in CC.
+template <class CC, class... T>
+constexpr int cases_left_out(types<T...>) {
+  return (0 + ... + (compiler_cannot_build<CC, T> ? 1 : 0));
+}
 
 // ---- what a callable saw -----------------------------------------------------
 
@@ -756,21 +784,27 @@ struct context_case {
            CC::name;
   }
 
-  /// The full argument list: the case's arguments with ctx at index.
-  template <class... A>
-  static auto full_arguments(const std::tuple<A...>& args, Ctx ctx) {
-    return std::tuple_cat(head(args, std::make_index_sequence<index>{}), std::tuple<Ctx>(ctx),
-                          tail(args, std::make_index_sequence<arity - index>{}));
+  /// Calls fn from the C side with the case's arguments and ctx at index.
+  template <class Fn>
+  static typename Case::result_type call(Fn fn, const typename Case::arguments& args, Ctx ctx) {
+    return call_with(fn, args, ctx, std::make_index_sequence<arity + 1>{});
   }
 
  private:
-  template <class T, std::size_t... I>
-  static auto head(const T& t, std::index_sequence<I...>) {
-    return std::make_tuple(std::get<I>(t)...);
+  // Always inlined, so no per-variant function or tuple is emitted (an -O0
+  // object with thousands of variants stays small).
+  template <class Fn, std::size_t... J>
+  THUNK_TEST_ALWAYS_INLINE static typename Case::result_type call_with(Fn fn, const typename Case::arguments& args,
+                                                                       const Ctx& ctx, std::index_sequence<J...>) {
+    return c_side::invoke(fn, pick<J>(args, ctx)...);
   }
-  template <class T, std::size_t... I>
-  static auto tail(const T& t, std::index_sequence<I...>) {
-    return std::make_tuple(std::get<index + I>(t)...);
+  template <std::size_t J>
+  THUNK_TEST_ALWAYS_INLINE static decltype(auto) pick(const typename Case::arguments& args, const Ctx& ctx) {
+    if constexpr (J == index) {
+      return (ctx);
+    } else {
+      return (std::get<(J < index ? J : J - 1)>(args));
+    }
   }
 };
 
