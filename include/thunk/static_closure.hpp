@@ -419,11 +419,11 @@ class static_closure {
                   "thunk::capture or thunk::capture_or(value)");
     static_assert(detail::callable_check<D, result_type, typename sig::argument_types>::value,
                   "thunk: see the diagnostic above");
-    constexpr bool capture = !std::is_same<Policy, terminate_t>::value;
-    using binding = detail::static_binding<D, result_type, capture>;
+    constexpr bool captures = !std::is_same<Policy, terminate_t>::value;
+    using binding = detail::static_binding<D, result_type, captures>;
     constexpr bool boxed = !detail::binding_fits_in_slot<binding>;
-    using invoker = detail::static_invoker<P, D, boxed, capture, typename sig::base>;
-    using ops = detail::static_binding_ops_for<binding, boxed, capture>;
+    using invoker = detail::static_invoker<P, D, boxed, captures, typename sig::base>;
+    using ops = detail::static_binding_ops_for<binding, boxed, captures>;
 
     ec.clear();
     const std::size_t i = pool::claim();
