@@ -15,23 +15,19 @@
 //
 // The test prints what happened — run it directly to read the report:
 //   build/.../bin/hostile_process_test -s
-#include <thunk/closure.hpp>
-#include <thunk/static_closure.hpp>
-
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <string>
+#include <thunk/closure.hpp>
+#include <thunk/static_closure.hpp>
 #include <vector>
 
 #include "catch.hpp"
 
 #if defined(__linux__)
-#  include <cerrno>
-#  include <csignal>
-#  include <cstddef>
 #  include <linux/audit.h>
 #  include <linux/filter.h>
 #  include <linux/seccomp.h>
@@ -40,6 +36,10 @@
 #  include <sys/syscall.h>
 #  include <sys/wait.h>
 #  include <unistd.h>
+
+#  include <cerrno>
+#  include <csignal>
+#  include <cstddef>
 #  if defined(__x86_64__) && !defined(__ILP32__)
 #    define THUNK_TEST_AUDIT_ARCH AUDIT_ARCH_X86_64
 #  elif defined(__i386__)
@@ -285,7 +285,8 @@ int hostile_child(pair_fn before
   const int memfd_errno = errno;
   say("probe: mmap(PROT_READ|PROT_EXEC) %s; mprotect(RW -> RX) %s; memfd_create %s",
       exec_page == MAP_FAILED ? ("refused: " + std::string(std::strerror(exec_errno))).c_str() : "ALLOWED",
-      mprotect_ok ? "ALLOWED" : "refused", memfd < 0 ? ("refused: " + std::string(std::strerror(memfd_errno))).c_str() : "ALLOWED");
+      mprotect_ok ? "ALLOWED" : "refused",
+      memfd < 0 ? ("refused: " + std::string(std::strerror(memfd_errno))).c_str() : "ALLOWED");
   fact("exec-refused", exec_page == MAP_FAILED && !mprotect_ok && memfd < 0 ? "yes" : "no");
 
   // thunk::closure: the one made before the rules still works; make more
@@ -308,7 +309,7 @@ int hostile_child(pair_fn before
     say("thunk::closure: %zu more made in the chunk mapped before the rules, then make_closure's error_code: %s (%s)",
         made.size(), ec ? ec.message().c_str() : "none", ec ? ec.category().name() : "-");
     fact("closure-ec", ec == thunk::errc::executable_memory_refused ? "executable_memory_refused"
-                                                                      : (ec ? ec.message() : std::string("none")));
+                                                                    : (ec ? ec.message() : std::string("none")));
 #    if THUNK_HAS_EXCEPTIONS
     try {
       thunk::closure<P> one([](long a, long b) { return a - b; });

@@ -1,8 +1,6 @@
 // thunk/static_closure.hpp: callbacks with no context slot from a compile-time
 // pool of functions, with no executable memory. Runs on every target,
 // THUNK_NO_JIT builds and targets without closure (RISC-V, ARMv7) included.
-#include <thunk/static_closure.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -14,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <thunk/static_closure.hpp>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -72,9 +71,9 @@ void run_suite_with() {
 // ---- child processes that must stop ---------------------------------------------
 
 struct child_result {
-  bool ran = false;       // false: this platform cannot run a child here
-  bool aborted = false;   // SIGABRT (POSIX) or abort's exit code 3 (Windows)
-  std::string err;        // what it wrote to stderr
+  bool ran = false;      // false: this platform cannot run a child here
+  bool aborted = false;  // SIGABRT (POSIX) or abort's exit code 3 (Windows)
+  std::string err;       // what it wrote to stderr
 };
 
 const char* const death_env = "THUNK_STATIC_CLOSURE_DEATH";
@@ -91,7 +90,8 @@ child_result run_child(void (*body)(), const char* child_test, const char* which
   char tmp_dir[MAX_PATH], tmp_file[MAX_PATH];
   if (!GetTempPathA(sizeof tmp_dir, tmp_dir) || !GetTempFileNameA(tmp_dir, "thk", 0, tmp_file)) return r;
   SECURITY_ATTRIBUTES sa{sizeof sa, nullptr, TRUE};
-  HANDLE err = CreateFileA(tmp_file, GENERIC_WRITE, FILE_SHARE_READ, &sa, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
+  HANDLE err =
+      CreateFileA(tmp_file, GENERIC_WRITE, FILE_SHARE_READ, &sa, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, nullptr);
   if (err == INVALID_HANDLE_VALUE) return r;
   SetEnvironmentVariableA(death_env, which);
   std::string cmd = std::string("\"") + exe + "\" \"" + child_test + "\"";
@@ -235,8 +235,7 @@ TEST_CASE("static_closure: P may be a function type or a noexcept pointer, shari
 
 // ---- the pool ---------------------------------------------------------------------
 
-TEST_CASE("static_closure: the N slots are N distinct functions, each calling its own callable",
-          "[static_closure]") {
+TEST_CASE("static_closure: the N slots are N distinct functions, each calling its own callable", "[static_closure]") {
   struct distinct {};
   using sc = thunk::static_closure<long (*)(long), 16, distinct>;
   STATIC_REQUIRE(sc::capacity == 16);
@@ -251,7 +250,8 @@ TEST_CASE("static_closure: the N slots are N distinct functions, each calling it
   CHECK(pointers.size() == 16);
   CHECK(slots.size() == 16);
   CHECK(sc::in_use() == 16);
-  for (long i = 0; i < 16; ++i) CHECK(thunk_test::c_side::invoke(all[static_cast<std::size_t>(i)].get(), 7L) == i * 1000 + 7);
+  for (long i = 0; i < 16; ++i)
+    CHECK(thunk_test::c_side::invoke(all[static_cast<std::size_t>(i)].get(), 7L) == i * 1000 + 7);
   all.clear();
   CHECK(sc::in_use() == 0);
 }

@@ -47,11 +47,11 @@
 
 #include "config.hpp"
 #include "context.hpp"
+#include "detail/invoke.hpp"
+#include "detail/type_name.hpp"
 #include "error.hpp"
 #include "exception_policy.hpp"
 #include "signature.hpp"
-#include "detail/invoke.hpp"
-#include "detail/type_name.hpp"
 
 namespace thunk {
 
@@ -110,8 +110,8 @@ struct static_binding<F, R, true> {
 };
 
 template <class Binding>
-inline constexpr bool binding_fits_in_slot =
-    sizeof(Binding) <= static_slot_bytes && alignof(Binding) <= static_slot_align;
+inline constexpr bool binding_fits_in_slot = sizeof(Binding) <= static_slot_bytes &&
+                                             alignof(Binding) <= static_slot_align;
 
 /// Type-erased operations on a slot's binding, for the static_closure object
 /// (which does not know the callable's type after construction).
@@ -243,7 +243,7 @@ struct static_pool<Pointer, N, Tag, signature_base<CC, NE, R, A...>> {
 
   static constexpr std::size_t words = (N + static_word_bits - 1) / static_word_bits;
 
-  static inline slot slots[N];                      // constant-initialised: every invoker is the poison
+  static inline slot slots[N];                         // constant-initialised: every invoker is the poison
   static inline std::atomic<static_word> used[words];  // zero-initialised: every slot free
   static inline std::atomic<std::size_t> cursor;
 
@@ -286,7 +286,8 @@ struct static_pool<Pointer, N, Tag, signature_base<CC, NE, R, A...>> {
       const std::size_t w = (start_word + k) % words;
       static_word mask = all;
       const std::size_t rest = N - w * static_word_bits;
-      if (rest < static_word_bits) mask = (static_word(1) << (rest % static_word_bits)) - 1;  // (% : no shift by the width)
+      // The last word's valid bits (% keeps the shift below the width where N fills it).
+      if (rest < static_word_bits) mask = (static_word(1) << (rest % static_word_bits)) - 1;
       if (k == 0) mask &= all << start_bit;
       if (k == words) mask &= ~(all << start_bit);
       static_word cur = used[w].load(std::memory_order_relaxed);
@@ -466,8 +467,9 @@ class static_closure {
     if (ec == make_error_code(errc::pool_exhausted)) {
       what += ": all ";
       what += std::to_string(N);
-      what += " slots of its pool are in use (raise N, or give callbacks that live long a pool of their own "
-              "with a Tag)";
+      what +=
+          " slots of its pool are in use (raise N, or give callbacks that live long a pool of their own "
+          "with a Tag)";
     }
     detail::raise(ec, what.c_str());
   }
