@@ -239,6 +239,10 @@ struct thread_quarantine {
   std::uintptr_t ring[thread_quarantine_slots];
   std::size_t head;
   std::size_t count;
+  // Aged slots the ready stack had no room for: kept for this thread, so a
+  // working set of several hundred closures never goes through the pool.
+  std::uintptr_t spare[thread_quarantine_slots];
+  std::size_t spare_count;
 };
 
 struct thread_slot_stacks {
@@ -260,6 +264,7 @@ struct thread_slot_flusher {
     for (int k = 0; k < abi::kind_count; ++k) {
       if (t.ready_count[k]) pool_of(k).give_ready(t.ready[k], t.ready_count[k]);
       if (thread_quarantine* q = t.quarantine[k]) {
+        if (q->spare_count) pool_of(k).give_ready(q->spare, q->spare_count);
         // Oldest first, so the process-wide FIFO keeps the order.
         for (std::size_t i = 0; i < q->count; ++i)
           pool_of(k).retire(&q->ring[(q->head + i) % thread_quarantine_slots], 1);
@@ -281,6 +286,11 @@ inline void register_thread_flusher() noexcept {
 /// Refills this thread's ready stack from the pool (the slow path).
 THUNK_DETAIL_NOINLINE inline std::uintptr_t refill_and_acquire(int kind, errc& failure) noexcept {
   thread_slot_stacks& t = thread_slots;
+  if (thread_quarantine* q = t.quarantine[kind]; q && q->spare_count) {
+    std::size_t n = q->spare_count < cache_batch ? q->spare_count : cache_batch;
+    while (--n) t.ready[kind][t.ready_count[kind]++] = q->spare[--q->spare_count];
+    return q->spare[--q->spare_count];
+  }
   std::uintptr_t got[cache_batch];
   std::error_code ec;
   const std::size_t n = pool_of(kind).take(got, t.gone ? 1 : cache_batch, ec);
@@ -327,6 +337,8 @@ THUNK_DETAIL_NOINLINE inline void flush_retired(int kind) noexcept {
     q->head = (q->head + 1) % thread_quarantine_slots;
     if (t.ready_count[kind] < 2 * cache_batch) {
       t.ready[kind][t.ready_count[kind]++] = aged;
+    } else if (q->spare_count < thread_quarantine_slots) {
+      q->spare[q->spare_count++] = aged;
     } else {
       spill[spilled++] = aged;
     }
