@@ -51,6 +51,10 @@
 #  define THUNK_ARCH_X86_32 1
 #elif defined(__aarch64__) || defined(_M_ARM64)
 #  define THUNK_ARCH_AARCH64 1
+#elif defined(__riscv) && __riscv_xlen == 64
+#  define THUNK_ARCH_RISCV64 1
+#elif defined(__arm__) && defined(__ARM_ARCH) && __ARM_ARCH >= 7
+#  define THUNK_ARCH_ARM32 1
 #endif
 
 #if defined(_WIN32)
@@ -83,6 +87,9 @@
 #    define THUNK_HAS_CLOSURE 0
 #  elif (defined(THUNK_ARCH_X86_64) || defined(THUNK_ARCH_X86_32) || defined(THUNK_ARCH_AARCH64)) && \
         (defined(THUNK_OS_LINUX) || defined(THUNK_OS_WINDOWS)) && (defined(__GNUC__) || defined(__clang__))
+#    define THUNK_HAS_CLOSURE 1
+#  elif (defined(THUNK_ARCH_RISCV64) || defined(THUNK_ARCH_ARM32)) && defined(THUNK_OS_LINUX) && \
+        (defined(__GNUC__) || defined(__clang__))
 #    define THUNK_HAS_CLOSURE 1
 #  else
 #    define THUNK_HAS_CLOSURE 0
@@ -947,6 +954,7 @@ inline constexpr std::size_t context_index_v = detail::context_index<P, I>::valu
 #include <cstdio>
 #include <exception>
 #include <functional>
+#include <mutex>
 #include <type_traits>
 #include <utility>
 
@@ -1037,6 +1045,13 @@ constexpr bool check_callable() {
   std::terminate();
 }
 
+/// Guards captured-exception slots: taken only when a callback throws or a
+/// captured exception is collected, never on the call path.
+inline std::mutex& capture_mutex() noexcept {
+  static std::mutex m;
+  return m;
+}
+
 /// Where a captured exception and the fallback come from.
 template <class R>
 struct capture_target {
@@ -1051,7 +1066,9 @@ inline R invoke_plain(F& f, Args&&... args) {
   if constexpr (std::is_void<R>::value) {
     std::invoke(f, std::forward<Args>(args)...);
   } else {
-    return std::invoke(f, std::forward<Args>(args)...);
+    // Convertibility was checked with a named diagnostic (check_callable);
+    // the conversion is the one a C++ caller of P would get.
+    return static_cast<R>(std::invoke(f, std::forward<Args>(args)...));
   }
 }
 
@@ -1085,6 +1102,8 @@ inline R invoke_capture(capture_target<R> target, F& f, Args&&... args) noexcept
   try {
     return invoke_plain<R>(f, std::forward<Args>(args)...);
   } catch (...) {
+    // Concurrent calls may throw at once: the first exception is kept.
+    std::lock_guard<std::mutex> lock(capture_mutex());
     if (!*target.slot) *target.slot = std::current_exception();
     return fallback_value<R>(target.fallback);
   }
@@ -1261,8 +1280,8 @@ auto with_context(F&& f, Policy = Policy()) {
   static_assert(detail::callable_check<stored, typename sig::result_type,
                                        typename detail::drop_at<args, index>::type>::value,
                 "thunk: see the diagnostic above");
-  constexpr bool capture = detail::policy_captures<Policy>;
-  pointer fn = detail::context_function<P, index, stored, capture>();
+  constexpr bool captures = detail::policy_captures<Policy>;
+  pointer fn = detail::context_function<P, index, stored, captures>();
   if constexpr (std::is_lvalue_reference<F>::value && !std::is_function<std::remove_reference_t<F>>::value) {
     return context_callback<pointer, ctx_type>{fn, detail::to_context<ctx_type>(
                                                        const_cast<void*>(static_cast<const volatile void*>(&f)))};
@@ -1635,6 +1654,7 @@ typename signature<P>::pointer stateless() {
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <mutex>
 #include <new>
 #include <system_error>
 #include <tuple>
@@ -1964,6 +1984,192 @@ inline void write_linux_stub(std::uint8_t* out, std::int64_t depth) {
 
 #endif
 // ---- end thunk/detail/abi/aarch64.hpp ----------------------------------------
+#elif defined(THUNK_ARCH_RISCV64)
+// ---- begin thunk/detail/abi/riscv64.hpp --------------------------------------
+// RISC-V 64 thunks (LP64D, Linux).
+//
+// Register contract. Every closure takes the general path here (the
+// register-path classification — floats spilling into integer registers,
+// structs split across registers — is not done for RISC-V yet). A slot is 16
+// bytes of code beside 16 bytes of data (context word, entry); t0-t3 are
+// temporaries the caller does not expect to survive a call.
+//     auipc t1, %pcrel_hi(data)
+//     addi  t1, t1, %pcrel_lo(data)   ; t1 = context
+//     jal   zero, stub
+//     ebreak
+// Stub (per-thread stack at a fixed offset from tp):
+//     auipc t2, 0
+//     ld    t2, 48(t2)                ; the literal: offset of the stack from tp
+//     add   t2, tp, t2                ; &stack.depth
+//     ld    t3, 0(t2)
+//     addi  t3, t3, 1
+//     sd    t3, 0(t2)                 ; reserve (not atomic; signal nesting is LIFO)
+//     andi  t3, t3, 63
+//     slli  t3, t3, 3
+//     add   t3, t3, t2
+//     sd    t1, 8(t3)                 ; write the reserved slot
+//     ld    t0, 8(t1)                 ; entry
+//     jalr  zero, 0(t0)
+//     .dword offset                   ; at byte 48
+#ifndef THUNK_DETAIL_ABI_RISCV64_HPP
+#define THUNK_DETAIL_ABI_RISCV64_HPP
+
+#include <cstdint>
+#include <cstring>
+
+namespace thunk {
+namespace detail {
+namespace riscv64 {
+
+constexpr std::size_t slot_size = 16;
+constexpr std::size_t stub_slots = 4;
+constexpr std::size_t stub_literal_offset = 48;
+enum kind : int { general, kind_count };
+
+constexpr unsigned t1 = 6;
+
+constexpr std::uint32_t auipc(unsigned rd, std::uint32_t hi20) { return (hi20 << 12) | (rd << 7) | 0x17u; }
+constexpr std::uint32_t addi(unsigned rd, unsigned rs1, std::int32_t imm12) {
+  return ((static_cast<std::uint32_t>(imm12) & 0xFFFu) << 20) | (rs1 << 15) | (rd << 7) | 0x13u;
+}
+constexpr std::uint32_t jal_zero(std::int64_t off) {
+  const auto o = static_cast<std::uint32_t>(off);
+  return (((o >> 20) & 1u) << 31) | (((o >> 1) & 0x3FFu) << 21) | (((o >> 11) & 1u) << 20) |
+         (((o >> 12) & 0xFFu) << 12) | 0x6Fu;
+}
+constexpr std::uint32_t ebreak = 0x00100073u;
+
+inline void put(std::uint8_t* p, std::uint32_t w) { std::memcpy(p, &w, 4); }
+
+inline void write_slot(std::uint8_t* out, std::uintptr_t at, std::uintptr_t data, std::uintptr_t stub, int) {
+  const std::int64_t off = static_cast<std::int64_t>(data) - static_cast<std::int64_t>(at);
+  const std::int64_t hi = (off + 0x800) >> 12;
+  const std::int64_t lo = off - (hi << 12);
+  put(out + 0, auipc(t1, static_cast<std::uint32_t>(hi) & 0xFFFFFu));                           // auipc t1, hi
+  put(out + 4, addi(t1, t1, static_cast<std::int32_t>(lo)));                                    // addi t1, t1, lo
+  put(out + 8, jal_zero(static_cast<std::int64_t>(stub) - static_cast<std::int64_t>(at + 8)));  // j stub
+  put(out + 12, ebreak);
+}
+
+inline void write_linux_stub(std::uint8_t* out, std::int64_t depth) {
+  const std::uint32_t code[] = {
+      0x00000397u,  // auipc t2, 0
+      0x0303B383u,  // ld    t2, 48(t2)
+      0x007203B3u,  // add   t2, tp, t2
+      0x0003BE03u,  // ld    t3, 0(t2)
+      0x001E0E13u,  // addi  t3, t3, 1
+      0x01C3B023u,  // sd    t3, 0(t2)
+      0x03FE7E13u,  // andi  t3, t3, 63
+      0x003E1E13u,  // slli  t3, t3, 3
+      0x007E0E33u,  // add   t3, t3, t2
+      0x006E3423u,  // sd    t1, 8(t3)
+      0x00833283u,  // ld    t0, 8(t1)
+      0x00028067u,  // jalr  zero, 0(t0)
+  };
+  static_assert(sizeof code == stub_literal_offset, "the literal follows the code");
+  std::memcpy(out, code, sizeof code);
+  std::memcpy(out + stub_literal_offset, &depth, 8);
+  put(out + 56, ebreak);
+  put(out + 60, ebreak);
+}
+
+}  // namespace riscv64
+}  // namespace detail
+}  // namespace thunk
+
+#endif
+// ---- end thunk/detail/abi/riscv64.hpp ----------------------------------------
+#elif defined(THUNK_ARCH_ARM32)
+// ---- begin thunk/detail/abi/arm32.hpp ----------------------------------------
+// ARMv7 thunks (AAPCS with VFP, Linux), written in ARM state; the typed
+// entries are usually Thumb-2, reached by `ldr pc`, which interworks.
+//
+// Register contract. Every closure takes the general path here (the core
+// argument registers r0-r3 are also where 64-bit values pair up, so no
+// register is provably free without a full classification). ip (r12) is the
+// intra-procedure scratch register; the stub needs two more and borrows r0
+// and r1 on the stack for the few instructions that need them — the
+// caller's stack arguments above them are untouched. A slot is 16 bytes of
+// code beside 8 bytes of data (context word, entry).
+//     movw ip, #:lower16:data
+//     movt ip, #:upper16:data
+//     b    stub
+//     udf  #0
+// Stub (per-thread stack at a fixed offset from TPIDRURO):
+//     push {r0, r1}
+//     mrc  p15, 0, r0, c13, c0, 3     ; thread pointer
+//     ldr  r1, [pc, #32]              ; the literal at byte 48
+//     add  r0, r0, r1                 ; &stack.depth
+//     ldr  r1, [r0]
+//     add  r1, r1, #1
+//     str  r1, [r0]                   ; reserve (signal nesting is LIFO)
+//     and  r1, r1, #63
+//     add  r1, r0, r1, lsl #2
+//     str  ip, [r1, #4]               ; write the reserved slot
+//     pop  {r0, r1}
+//     ldr  pc, [ip, #4]               ; entry
+//     .word offset
+#ifndef THUNK_DETAIL_ABI_ARM32_HPP
+#define THUNK_DETAIL_ABI_ARM32_HPP
+
+#include <cstdint>
+#include <cstring>
+
+namespace thunk {
+namespace detail {
+namespace arm32 {
+
+constexpr std::size_t slot_size = 16;
+constexpr std::size_t stub_slots = 4;
+constexpr std::size_t stub_literal_offset = 48;
+enum kind : int { general, kind_count };
+
+constexpr std::uint32_t movw_ip(std::uint32_t v) { return 0xE300C000u | ((v >> 12 & 0xFu) << 16) | (v & 0xFFFu); }
+constexpr std::uint32_t movt_ip(std::uint32_t v) {
+  return 0xE340C000u | ((v >> 28 & 0xFu) << 16) | (v >> 16 & 0xFFFu);
+}
+constexpr std::uint32_t b(std::int64_t off) { return 0xEA000000u | (static_cast<std::uint32_t>((off - 8) >> 2) & 0xFFFFFFu); }
+constexpr std::uint32_t udf0 = 0xE7F000F0u;
+
+inline void put(std::uint8_t* p, std::uint32_t w) { std::memcpy(p, &w, 4); }
+
+inline void write_slot(std::uint8_t* out, std::uintptr_t at, std::uintptr_t data, std::uintptr_t stub, int) {
+  const auto d = static_cast<std::uint32_t>(data);
+  put(out + 0, movw_ip(d));                                                                  // movw ip, lo16
+  put(out + 4, movt_ip(d));                                                                  // movt ip, hi16
+  put(out + 8, b(static_cast<std::int64_t>(stub) - static_cast<std::int64_t>(at + 8)));      // b stub
+  put(out + 12, udf0);
+}
+
+inline void write_linux_stub(std::uint8_t* out, std::int64_t depth) {
+  const std::uint32_t code[] = {
+      0xE92D0003u,  // push {r0, r1}
+      0xEE1D0F70u,  // mrc  p15, 0, r0, c13, c0, 3
+      0xE59F1020u,  // ldr  r1, [pc, #32]
+      0xE0800001u,  // add  r0, r0, r1
+      0xE5901000u,  // ldr  r1, [r0]
+      0xE2811001u,  // add  r1, r1, #1
+      0xE5801000u,  // str  r1, [r0]
+      0xE201103Fu,  // and  r1, r1, #63
+      0xE0801101u,  // add  r1, r0, r1, lsl #2
+      0xE581C004u,  // str  ip, [r1, #4]
+      0xE8BD0003u,  // pop  {r0, r1}
+      0xE59CF004u,  // ldr  pc, [ip, #4]
+  };
+  static_assert(sizeof code == stub_literal_offset, "the literal follows the code");
+  std::memcpy(out, code, sizeof code);
+  put(out + stub_literal_offset, static_cast<std::uint32_t>(depth));
+  put(out + 52, udf0);
+  put(out + 56, udf0);
+  put(out + 60, udf0);
+}
+
+}  // namespace arm32
+}  // namespace detail
+}  // namespace thunk
+
+#endif
+// ---- end thunk/detail/abi/arm32.hpp ------------------------------------------
 #endif
 
 namespace thunk {
@@ -1975,6 +2181,10 @@ namespace abi = x86_64;
 namespace abi = x86_32;
 #elif defined(THUNK_ARCH_AARCH64)
 namespace abi = aarch64;
+#elif defined(THUNK_ARCH_RISCV64)
+namespace abi = riscv64;
+#elif defined(THUNK_ARCH_ARM32)
+namespace abi = arm32;
 #endif
 
 /// Takes exactly one integer argument register in every ABI here: integers
@@ -2133,18 +2343,17 @@ inline std::size_t system_page_size() noexcept {
 #endif
 }
 
+/// The geometry for slots of SlotSize bytes: a compile-time constant, so a
+/// thunk's data slot is found with a mask and two shifts. 64 KiB of code is a
+/// whole number of pages for 4, 16 and 64 KiB pages (the largest in use);
+/// map_chunk refuses a larger page size.
 template <std::size_t SlotSize>
-inline const chunk_geometry& geometry() noexcept {
-  static const chunk_geometry g = [] {
-    const std::size_t page = system_page_size();
-    std::size_t code = std::size_t{64} * 1024;
-    if (code < page) code = page;
-    const std::size_t data = code / SlotSize * 2 * sizeof(void*);
-    std::size_t align = 1;
-    while (align < code + data) align <<= 1;
-    return chunk_geometry{code, data, align};
-  }();
-  return g;
+constexpr chunk_geometry make_geometry() noexcept {
+  const std::size_t code = std::size_t{64} * 1024;
+  const std::size_t data = code / SlotSize * 2 * sizeof(void*);
+  std::size_t align = 1;
+  while (align < code + data) align <<= 1;
+  return chunk_geometry{code, data, align};
 }
 
 enum class sealing : int { unknown, mprotect, memfd, refused };
@@ -2161,6 +2370,10 @@ using fill_code_fn = void (*)(unsigned char* rw, std::uintptr_t at, void* arg);
 
 inline void* map_chunk(const chunk_geometry& g, fill_code_fn fill, void* arg, std::error_code& ec) noexcept {
   const std::size_t total = g.code_bytes + g.data_bytes;
+  if (g.code_bytes % system_page_size() != 0) {
+    ec = make_error_code(errc::unsupported_target);
+    return nullptr;
+  }
   for (int attempt = 0; attempt < 16; ++attempt) {
     void* probe = VirtualAlloc(nullptr, g.alignment * 2, MEM_RESERVE, PAGE_NOACCESS);
     if (!probe) break;
@@ -2233,6 +2446,10 @@ inline void* map_aligned(const chunk_geometry& g) noexcept {
 
 /// A new chunk with its code written by fill and sealed, or null and ec set.
 inline void* map_chunk(const chunk_geometry& g, fill_code_fn fill, void* arg, std::error_code& ec) noexcept {
+  if (g.code_bytes % system_page_size() != 0) {
+    ec = make_error_code(errc::unsupported_target);
+    return nullptr;
+  }
   void* p = map_aligned(g);
   if (!p) {
     ec = make_error_code(errc::out_of_memory);
@@ -2387,18 +2604,20 @@ struct slot_data {
 };
 static_assert(sizeof(slot_data) == 2 * sizeof(void*), "the thunks address entry at word + one pointer");
 
-constexpr std::size_t quarantine_slots = 4096;
+constexpr std::size_t quarantine_slots = 4096;         // process-wide (slots of exited threads)
+constexpr std::size_t thread_quarantine_slots = 1024;  // per thread and kind
 constexpr std::size_t cache_batch = 64;
 
-inline const chunk_geometry& closure_geometry() noexcept { return geometry<abi::slot_size>(); }
+inline constexpr chunk_geometry closure_geometry_value = make_geometry<abi::slot_size>();
+constexpr const chunk_geometry& closure_geometry() noexcept { return closure_geometry_value; }
 
-inline std::uintptr_t chunk_base(std::uintptr_t code) noexcept {
+constexpr std::uintptr_t chunk_base(std::uintptr_t code) noexcept {
   return code & ~(closure_geometry().alignment - 1);
 }
 
 /// The data slot of the thunk at `code`.
 inline slot_data* data_of(std::uintptr_t code) noexcept {
-  const chunk_geometry& g = closure_geometry();
+  constexpr chunk_geometry g = closure_geometry_value;
   const std::uintptr_t base = chunk_base(code);
   const std::uintptr_t index = (code - base) / abi::slot_size;
   return reinterpret_cast<slot_data*>(base + g.code_bytes + index * sizeof(slot_data));
@@ -2450,13 +2669,9 @@ struct poison_trap<K, true, Seq> {
   static void trap() noexcept { destroyed_closure_called(pop_thread_context()); }
 };
 
-template <std::size_t... K>
-inline void* poison_entry(int kind, std::index_sequence<K...>) noexcept {
-  static void* const traps[] = {reinterpret_cast<void*>(&poison_trap<static_cast<int>(K)>::trap)...};
-  return traps[kind];
-}
-inline void* poison_entry(int kind) noexcept {
-  return poison_entry(kind, std::make_index_sequence<abi::kind_count>{});
+template <int Kind>
+inline void* poison_entry() noexcept {
+  return reinterpret_cast<void*>(&poison_trap<Kind>::trap);
 }
 
 // ---- pools -------------------------------------------------------------------
@@ -2465,20 +2680,33 @@ class slot_pool {
  public:
   explicit slot_pool(int kind) noexcept : kind_(kind) {}
 
-  /// Moves up to `n` ready slots into `out` (at least one, or ec set).
-  void take(std::vector<std::uintptr_t>& out, std::size_t n, std::error_code& ec) noexcept {
+  /// Writes up to `n` slots to `out` and returns how many (none: ec set).
+  std::size_t take(std::uintptr_t* out, std::size_t n, std::error_code& ec) noexcept {
     std::lock_guard<std::mutex> lock(mutex_);
-    while (n && !ready_.empty()) {
-      out.push_back(ready_.back());
+    std::size_t got = 0;
+    while (got < n && !ready_.empty()) {
+      out[got++] = ready_.back();
       ready_.pop_back();
-      --n;
     }
-    while (n) {
-      if (next_ == end_ && !grow(ec)) return;
-      out.push_back(next_);
+    while (got < n) {
+      if (next_ == end_ && !grow(ec)) break;
+      out[got++] = next_;
       next_ += abi::slot_size;
-      --n;
     }
+    return got;
+  }
+
+  /// Slots that already served their quarantine (or were never handed out).
+  void give_ready(const std::uintptr_t* slots, std::size_t n) noexcept {
+    std::lock_guard<std::mutex> lock(mutex_);
+#if THUNK_HAS_EXCEPTIONS
+    try {
+#endif
+      ready_.insert(ready_.end(), slots, slots + n);
+#if THUNK_HAS_EXCEPTIONS
+    } catch (...) {
+    }
+#endif
   }
 
   /// Retired (poisoned) slots enter the quarantine; the oldest leave it.
@@ -2510,7 +2738,7 @@ class slot_pool {
     const std::uintptr_t stub = at;
 #if defined(THUNK_OS_LINUX)
     const std::ptrdiff_t depth = context_stack_offset();
-#  if defined(THUNK_ARCH_AARCH64)
+#  if defined(THUNK_ARCH_AARCH64) || defined(THUNK_ARCH_RISCV64) || defined(THUNK_ARCH_ARM32)
     abi::write_linux_stub(rw, depth);
 #  else
     abi::write_linux_stub(rw, depth, depth + static_cast<std::ptrdiff_t>(sizeof(std::uintptr_t)));
@@ -2560,94 +2788,142 @@ inline slot_pool& pool_of(int kind) noexcept {
   return pools[kind];
 }
 
-/// Set once this thread's cache is destroyed (thread exit, or static
-/// destruction after main's thread_locals): later calls go to the pool.
-inline thread_local bool thread_cache_gone = false;
+// ---- per-thread caches ------------------------------------------------------------
+//
+// The fast path touches only a trivially initialised thread_local (no
+// constructor, no guard): fixed stacks of ready and retired slots per kind.
+// Retired slots then serve their quarantine in a per-thread FIFO ring (heap,
+// made on first use), so a thread that creates and destroys closures in a
+// loop reuses its own slots after `thread_quarantine_slots` destructions,
+// with no lock and no cache line shared with another thread. A second
+// thread_local with a destructor, touched on the slow path only, hands
+// everything to the process-wide pool when the thread exits.
 
-/// Per-thread caches: ready slots to hand out, retired slots to return.
-struct thread_slot_cache {
-  std::vector<std::uintptr_t> ready[abi::kind_count];
-  std::vector<std::uintptr_t> retired[abi::kind_count];
+struct thread_quarantine {
+  std::uintptr_t ring[thread_quarantine_slots];
+  std::size_t head;
+  std::size_t count;
+  // Aged slots the ready stack had no room for: kept for this thread, so a
+  // working set of several hundred closures never goes through the pool.
+  std::uintptr_t spare[thread_quarantine_slots];
+  std::size_t spare_count;
+};
 
-  ~thread_slot_cache() {
-    thread_cache_gone = true;
+struct thread_slot_stacks {
+  std::uintptr_t ready[abi::kind_count][2 * cache_batch];
+  std::uintptr_t retired[abi::kind_count][cache_batch];
+  thread_quarantine* quarantine[abi::kind_count];
+  std::uint32_t ready_count[abi::kind_count];
+  std::uint32_t retired_count[abi::kind_count];
+  bool registered;  // the flusher below exists for this thread
+  bool gone;        // thread exit (or static destruction after main's): use the pools
+};
+
+inline thread_local thread_slot_stacks thread_slots = {};
+
+struct thread_slot_flusher {
+  ~thread_slot_flusher() {
+    thread_slot_stacks& t = thread_slots;
+    t.gone = true;
     for (int k = 0; k < abi::kind_count; ++k) {
-      // Unused ready slots were never handed out: they skip the quarantine.
-      if (!ready[k].empty()) pool_of(k).retire(ready[k].data(), ready[k].size());
-      if (!retired[k].empty()) pool_of(k).retire(retired[k].data(), retired[k].size());
+      if (t.ready_count[k]) pool_of(k).give_ready(t.ready[k], t.ready_count[k]);
+      if (thread_quarantine* q = t.quarantine[k]) {
+        if (q->spare_count) pool_of(k).give_ready(q->spare, q->spare_count);
+        // Oldest first, so the process-wide FIFO keeps the order.
+        for (std::size_t i = 0; i < q->count; ++i)
+          pool_of(k).retire(&q->ring[(q->head + i) % thread_quarantine_slots], 1);
+        delete q;
+        t.quarantine[k] = nullptr;
+      }
+      if (t.retired_count[k]) pool_of(k).retire(t.retired[k], t.retired_count[k]);
+      t.ready_count[k] = t.retired_count[k] = 0;
     }
   }
 };
 
-inline thread_slot_cache& thread_cache() noexcept {
-  static thread_local thread_slot_cache cache;
-  return cache;
+inline void register_thread_flusher() noexcept {
+  static thread_local thread_slot_flusher flusher;
+  (void)flusher;
+  thread_slots.registered = true;
 }
 
-/// A slot of this kind, or 0 with ec set.
-inline std::uintptr_t acquire_slot(int kind, std::error_code& ec) noexcept {
-  if (THUNK_DETAIL_UNLIKELY(thread_cache_gone)) {
-    std::vector<std::uintptr_t> one;
-#if THUNK_HAS_EXCEPTIONS
-    try {
-      one.reserve(1);
-    } catch (...) {
-      ec = make_error_code(errc::out_of_memory);
-      return 0;
-    }
-#endif
-    pool_of(kind).take(one, 1, ec);
-    return one.empty() ? 0 : one.front();
+/// Refills this thread's ready stack from the pool (the slow path).
+THUNK_DETAIL_NOINLINE inline std::uintptr_t refill_and_acquire(int kind, errc& failure) noexcept {
+  thread_slot_stacks& t = thread_slots;
+  if (thread_quarantine* q = t.quarantine[kind]; q && q->spare_count) {
+    std::size_t n = q->spare_count < cache_batch ? q->spare_count : cache_batch;
+    while (--n) t.ready[kind][t.ready_count[kind]++] = q->spare[--q->spare_count];
+    return q->spare[--q->spare_count];
   }
-  std::vector<std::uintptr_t>& ready = thread_cache().ready[kind];
-  if (THUNK_DETAIL_UNLIKELY(ready.empty())) {
-#if THUNK_HAS_EXCEPTIONS
-    try {
-      ready.reserve(cache_batch);
-    } catch (...) {
-      ec = make_error_code(errc::out_of_memory);
-      return 0;
-    }
-#else
-    ready.reserve(cache_batch);
-#endif
-    pool_of(kind).take(ready, cache_batch, ec);
-    if (ready.empty()) {
-      if (!ec) ec = make_error_code(errc::out_of_memory);
-      return 0;
-    }
-    ec.clear();
+  std::uintptr_t got[cache_batch];
+  std::error_code ec;
+  const std::size_t n = pool_of(kind).take(got, t.gone ? 1 : cache_batch, ec);
+  if (n == 0) {
+    failure = ec ? static_cast<errc>(ec.value()) : errc::out_of_memory;
+    return 0;
   }
-  const std::uintptr_t s = ready.back();
-  ready.pop_back();
-  return s;
+  if (!t.gone && !t.registered) register_thread_flusher();
+  for (std::size_t i = 1; i < n; ++i) t.ready[kind][t.ready_count[kind]++] = got[i];
+  return got[0];
+}
+
+/// A slot of kind Kind, or 0 with `failure` set. (No std::error_code on this
+/// path: constructing one calls into the standard library.)
+template <int Kind>
+inline std::uintptr_t acquire_slot(errc& failure) noexcept {
+  thread_slot_stacks& t = thread_slots;
+  if (THUNK_DETAIL_LIKELY(t.ready_count[Kind] != 0)) return t.ready[Kind][--t.ready_count[Kind]];
+  return refill_and_acquire(Kind, failure);
+}
+
+/// Moves this thread's retired slots into its quarantine ring; the slots
+/// that leave the ring become ready (here, or in the pool when full).
+THUNK_DETAIL_NOINLINE inline void flush_retired(int kind) noexcept {
+  thread_slot_stacks& t = thread_slots;
+  if (!t.registered && !t.gone) register_thread_flusher();
+  thread_quarantine*& q = t.quarantine[kind];
+  if (!q && !t.gone) q = new (std::nothrow) thread_quarantine();
+  if (!q) {
+    pool_of(kind).retire(t.retired[kind], t.retired_count[kind]);
+    t.retired_count[kind] = 0;
+    return;
+  }
+  std::uintptr_t spill[cache_batch];
+  std::size_t spilled = 0;
+  for (std::uint32_t i = 0; i < t.retired_count[kind]; ++i) {
+    const std::uintptr_t slot = t.retired[kind][i];
+    if (q->count < thread_quarantine_slots) {
+      q->ring[(q->head + q->count++) % thread_quarantine_slots] = slot;
+      continue;
+    }
+    const std::uintptr_t aged = q->ring[q->head];
+    q->ring[q->head] = slot;
+    q->head = (q->head + 1) % thread_quarantine_slots;
+    if (t.ready_count[kind] < 2 * cache_batch) {
+      t.ready[kind][t.ready_count[kind]++] = aged;
+    } else if (q->spare_count < thread_quarantine_slots) {
+      q->spare[q->spare_count++] = aged;
+    } else {
+      spill[spilled++] = aged;
+    }
+  }
+  t.retired_count[kind] = 0;
+  if (spilled) pool_of(kind).give_ready(spill, spilled);
 }
 
 /// Poisons the slot (name: the closure's type, for the message) and retires it.
-inline void release_slot(int kind, std::uintptr_t code, const char* name) noexcept {
+template <int Kind>
+inline void release_slot(std::uintptr_t code, const char* name) noexcept {
   slot_data* d = data_of(code);
   d->word = const_cast<char*>(name);
-  d->entry = poison_entry(kind);
-  if (THUNK_DETAIL_UNLIKELY(thread_cache_gone)) {
-    pool_of(kind).retire(&code, 1);
+  d->entry = poison_entry<Kind>();
+  thread_slot_stacks& t = thread_slots;
+  if (THUNK_DETAIL_UNLIKELY(t.gone)) {
+    pool_of(Kind).retire(&code, 1);
     return;
   }
-  std::vector<std::uintptr_t>& retired = thread_cache().retired[kind];
-#if THUNK_HAS_EXCEPTIONS
-  try {
-#endif
-    if (retired.capacity() == 0) retired.reserve(cache_batch);
-    retired.push_back(code);
-#if THUNK_HAS_EXCEPTIONS
-  } catch (...) {
-    pool_of(kind).retire(&code, 1);
-    return;
-  }
-#endif
-  if (retired.size() >= cache_batch) {
-    pool_of(kind).retire(retired.data(), retired.size());
-    retired.clear();
-  }
+  t.retired[Kind][t.retired_count[Kind]++] = code;
+  if (THUNK_DETAIL_UNLIKELY(t.retired_count[Kind] == cache_batch)) flush_retired(Kind);
 }
 
 }  // namespace detail
@@ -2807,9 +3083,8 @@ class closure {
   template <class F, class Policy = terminate_t,
             class = std::enable_if_t<!std::is_same<std::decay_t<F>, closure>::value>>
   closure(F&& f, Policy policy = Policy()) {
-    std::error_code ec;
-    assign(std::forward<F>(f), policy, ec);
-    if (ec) detail::raise(ec, "cannot create thunk::closure");
+    const errc failure = assign(std::forward<F>(f), policy);
+    if (THUNK_DETAIL_UNLIKELY(failure != errc{})) detail::raise(make_error_code(failure), "cannot create thunk::closure");
   }
 
   closure(closure&& other) noexcept : bits_(std::exchange(other.bits_, 0)) {}
@@ -2837,7 +3112,7 @@ class closure {
     const std::uintptr_t code = bits_ & ~boxed_bit;
     detail::box_base* b = nullptr;
     if (bits_ & boxed_bit) b = static_cast<detail::box_base*>(detail::data_of(code)->word);
-    detail::release_slot(kind, code, detail::pretty_signature<P>());
+    detail::release_slot<kind>(code, detail::pretty_signature<P>());
     if (b) b->destroy(b);
     bits_ = 0;
 #endif
@@ -2848,11 +3123,13 @@ class closure {
 #if THUNK_HAS_CLOSURE && THUNK_HAS_EXCEPTIONS
     if (!(bits_ & boxed_bit)) return;
     auto* b = static_cast<detail::box_base*>(detail::data_of(bits_ & ~boxed_bit)->word);
-    if (b->captured) {
-      std::exception_ptr e = std::move(b->captured);
+    std::exception_ptr e;
+    {
+      std::lock_guard<std::mutex> lock(detail::capture_mutex());
+      e = std::move(b->captured);
       b->captured = nullptr;
-      std::rethrow_exception(e);
     }
+    if (e) std::rethrow_exception(e);
 #endif
   }
 
@@ -2860,7 +3137,8 @@ class closure {
   template <class F, class Policy = terminate_t>
   static closure make(F&& f, std::error_code& ec, Policy policy = Policy()) {
     closure c;
-    c.assign(std::forward<F>(f), policy, ec);
+    const errc failure = c.assign(std::forward<F>(f), policy);
+    ec = failure == errc{} ? std::error_code() : make_error_code(failure);
     return c;
   }
 
@@ -2871,18 +3149,17 @@ class closure {
 #endif
 
   template <class F, class Policy>
-  void assign(F&& f, Policy policy, std::error_code& ec) {
+  errc assign(F&& f, Policy policy) {
     using D = std::decay_t<F>;
     static_assert(detail::is_policy<Policy>::value,
                   "thunk::closure: the second argument is an exception policy: thunk::terminate, thunk::capture "
                   "or thunk::capture_or(value)");
     static_assert(detail::callable_check<D, result_type, typename sig::argument_types>::value,
                   "thunk: see the diagnostic above");
-    ec.clear();
 #if THUNK_HAS_CLOSURE
-    constexpr bool capture = !std::is_same<Policy, terminate_t>::value;
-    constexpr bool boxed = capture || !detail::fits_in_slot<D>;
-    using call = detail::closure_call<P, D, result_type, boxed, capture>;
+    constexpr bool captures = !std::is_same<Policy, terminate_t>::value;
+    constexpr bool boxed = captures || !detail::fits_in_slot<D>;
+    using call = detail::closure_call<P, D, result_type, boxed, captures>;
     constexpr bool reg = kind != detail::abi::general;
     using impl = detail::closure_entry<call, reg>;
 
@@ -2890,15 +3167,13 @@ class closure {
     if constexpr (boxed) {
       b = new (std::nothrow) detail::box<D, result_type>(std::forward<F>(f),
                                                          detail::make_fallback<result_type>(policy));
-      if (!b) {
-        ec = make_error_code(errc::out_of_memory);
-        return;
-      }
+      if (!b) return errc::out_of_memory;
     }
-    const std::uintptr_t code = detail::acquire_slot(kind, ec);
-    if (!code) {
+    errc failure{};
+    const std::uintptr_t code = detail::acquire_slot<kind>(failure);
+    if (THUNK_DETAIL_UNLIKELY(!code)) {
       if (b) detail::box<D, result_type>::destroy_box(b);
-      return;
+      return failure;
     }
     reset();
     detail::slot_data* data = detail::data_of(code);
@@ -2909,9 +3184,10 @@ class closure {
     }
     data->entry = detail::closure_entry_address<impl, typename sig::base, reg>::get();
     bits_ = code | (boxed ? boxed_bit : 0);
+    return errc{};
 #else
     (void)f, (void)policy;
-    ec = make_error_code(errc::unsupported_target);
+    return errc::unsupported_target;
 #endif
   }
 
@@ -3034,8 +3310,8 @@ struct static_binding<F, R, true> {
 };
 
 template <class Binding>
-inline constexpr bool binding_fits_in_slot =
-    sizeof(Binding) <= static_slot_bytes && alignof(Binding) <= static_slot_align;
+inline constexpr bool binding_fits_in_slot = sizeof(Binding) <= static_slot_bytes &&
+                                             alignof(Binding) <= static_slot_align;
 
 /// Type-erased operations on a slot's binding, for the static_closure object
 /// (which does not know the callable's type after construction).
@@ -3167,7 +3443,7 @@ struct static_pool<Pointer, N, Tag, signature_base<CC, NE, R, A...>> {
 
   static constexpr std::size_t words = (N + static_word_bits - 1) / static_word_bits;
 
-  static inline slot slots[N];                      // constant-initialised: every invoker is the poison
+  static inline slot slots[N];                         // constant-initialised: every invoker is the poison
   static inline std::atomic<static_word> used[words];  // zero-initialised: every slot free
   static inline std::atomic<std::size_t> cursor;
 
@@ -3184,8 +3460,9 @@ struct static_pool<Pointer, N, Tag, signature_base<CC, NE, R, A...>> {
 
   /// What every released slot's function does: report and stop.
   [[noreturn]] static R poisoned(void* storage, A...) noexcept {
-    const std::size_t i =
-        static_cast<std::size_t>(static_cast<unsigned char*>(storage) - slots[0].storage) / sizeof(slot);
+    const std::size_t i = static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(storage) -
+                                                   reinterpret_cast<std::uintptr_t>(&slots[0].storage)) /
+                          sizeof(slot);
     char name[256];
     static_closure_name<Pointer, N, Tag>(name, sizeof name);
     std::fprintf(stderr,
@@ -3209,7 +3486,8 @@ struct static_pool<Pointer, N, Tag, signature_base<CC, NE, R, A...>> {
       const std::size_t w = (start_word + k) % words;
       static_word mask = all;
       const std::size_t rest = N - w * static_word_bits;
-      if (rest < static_word_bits) mask = (static_word(1) << rest) - 1;
+      // The last word's valid bits (% keeps the shift below the width where N fills it).
+      if (rest < static_word_bits) mask = (static_word(1) << (rest % static_word_bits)) - 1;
       if (k == 0) mask &= all << start_bit;
       if (k == words) mask &= ~(all << start_bit);
       static_word cur = used[w].load(std::memory_order_relaxed);
@@ -3342,11 +3620,11 @@ class static_closure {
                   "thunk::capture or thunk::capture_or(value)");
     static_assert(detail::callable_check<D, result_type, typename sig::argument_types>::value,
                   "thunk: see the diagnostic above");
-    constexpr bool capture = !std::is_same<Policy, terminate_t>::value;
-    using binding = detail::static_binding<D, result_type, capture>;
+    constexpr bool captures = !std::is_same<Policy, terminate_t>::value;
+    using binding = detail::static_binding<D, result_type, captures>;
     constexpr bool boxed = !detail::binding_fits_in_slot<binding>;
-    using invoker = detail::static_invoker<P, D, boxed, capture, typename sig::base>;
-    using ops = detail::static_binding_ops_for<binding, boxed, capture>;
+    using invoker = detail::static_invoker<P, D, boxed, captures, typename sig::base>;
+    using ops = detail::static_binding_ops_for<binding, boxed, captures>;
 
     ec.clear();
     const std::size_t i = pool::claim();
@@ -3389,8 +3667,9 @@ class static_closure {
     if (ec == make_error_code(errc::pool_exhausted)) {
       what += ": all ";
       what += std::to_string(N);
-      what += " slots of its pool are in use (raise N, or give callbacks that live long a pool of their own "
-              "with a Tag)";
+      what +=
+          " slots of its pool are in use (raise N, or give callbacks that live long a pool of their own "
+          "with a Tag)";
     }
     detail::raise(ec, what.c_str());
   }
