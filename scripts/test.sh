@@ -24,6 +24,10 @@
 #   THUNK_ROWS_EXPERIMENTAL  1 (or a list of row names) runs the experimental
 #                            rows, which are otherwise skipped as not yet supported
 #   THUNK_NO_INSTALL=1       never run apt-get
+#   THUNK_TIME_BUDGET        seconds after which the remaining rows are skipped,
+#                            each reported with the reason (default: 4200 when
+#                            CI=true — CI stops a run at 90 minutes and lands
+#                            nothing then — else none)
 set -u
 cd "$(dirname "$0")/.." || exit 2
 root=$PWD
@@ -41,6 +45,13 @@ else
   debug_build_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
 fi
 test_timeout=${THUNK_TEST_TIMEOUT:-300}
+if [ "${CI:-}" = true ]; then time_budget=${THUNK_TIME_BUDGET:-4200}; else time_budget=${THUNK_TIME_BUDGET:-}; fi
+# over_budget NAME: the reason a row is skipped once the time budget is spent.
+over_budget() {
+  if [ -n "$time_budget" ] && [ "$SECONDS" -ge "$time_budget" ]; then
+    echo "time budget spent ($((SECONDS / 60)) of $((time_budget / 60)) min); run it alone: scripts/test.sh $1"
+  fi
+}
 tc=$root/cmake/toolchains
 host_arch=$(uname -m)
 
@@ -264,6 +275,7 @@ row() {
       *) skip="not yet supported (experimental; THUNK_ROWS_EXPERIMENTAL=1 runs it)" ;;
     esac
   fi
+  [ -n "$skip" ] || skip=$(over_budget "$name")
   if [ -n "$skip" ]; then
     add_result "skipped" "no" "-" "-" "-" "0" "-" "$skip"
     echo "== $name: skipped ($skip)"
@@ -358,6 +370,7 @@ script_row() {
   shift 2
   selected "$name" || return 0
   names+=("$name")
+  [ -n "$skip" ] || skip=$(over_budget "$name")
   if [ -n "$skip" ]; then
     add_result "skipped" "no" "-" "-" "-" "0" "-" "$skip"
     echo "== $name: skipped ($skip)"
@@ -430,16 +443,42 @@ san_env=(ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1:strict_stri
          UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
          TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1)
 
+# Rows run in order of what they prove, so that a CI run that reaches its time
+# budget skips the least distinct rows (each reported with the reason).
 # linux-x86_64-gcc: the reference row.
 next_row
 row linux-x86_64-gcc "" "" -DCMAKE_CXX_COMPILER=g++ -DCMAKE_C_COMPILER=gcc
 
 next_row
-row linux-x86_64-clang "$(have clang++ || echo "clang++ is not installed")" "" \
-  -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang
+skip="" run_skip=""
+if selected linux-i686; then
+  if ! have i686-linux-gnu-g++; then
+    skip="i686-linux-gnu-g++ is not installed (g++-i686-linux-gnu)"
+  else
+    native_probe i686-linux-gnu-g++; run_skip=$probe_skip
+  fi
+fi
+row linux-i686 "$skip" "$run_skip" -DCMAKE_TOOLCHAIN_FILE="$tc/i686-linux-gnu.cmake"
 
 next_row
-row linux-x86_64-gcc-cxx20 "" "" -DCMAKE_CXX_COMPILER=g++ -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_STANDARD=20
+skip="" run_skip=""
+have x86_64-w64-mingw32-g++-posix || skip="x86_64-w64-mingw32-g++-posix is not installed (g++-mingw-w64-x86-64)"
+have wine || have wine64 || run_skip="wine is not installed (wine64)"
+row_setup=wine_setup row_teardown=wine_teardown
+row windows-x64-wine "$skip" "$run_skip" -DCMAKE_TOOLCHAIN_FILE="$tc/x86_64-w64-mingw32.cmake"
+
+for spec in "linux-aarch64-qemu aarch64-linux-gnu qemu-aarch64" \
+            "linux-riscv64-qemu riscv64-linux-gnu qemu-riscv64" \
+            "linux-armv7-qemu arm-linux-gnueabihf qemu-arm"; do
+  next_row
+  # shellcheck disable=SC2086  # split the spec into its words
+  set -- $spec
+  skip="" run_skip=""
+  have "$2-g++" || skip="$2-g++ is not installed (g++-$2)"
+  have "$3" || run_skip="$3 is not installed (qemu-user)"
+  row "$1" "$skip" "$run_skip" -DCMAKE_TOOLCHAIN_FILE="$tc/$2.cmake"
+done
+
 
 # Sanitizer rows use gcc: clang's -fsanitize=function would flag the very
 # function-pointer casts thunk is made of.
@@ -462,10 +501,6 @@ for spec in "linux-x86_64-asan-ubsan address,undefined" "linux-x86_64-tsan threa
 done
 
 next_row
-row linux-x86_64-no-exceptions "" "" -DCMAKE_CXX_COMPILER=g++ -DCMAKE_C_COMPILER=gcc \
-  -DCMAKE_CXX_FLAGS=-fno-exceptions -DTHUNK_TEST_NO_EXCEPTIONS=ON
-
-next_row
 row linux-x86_64-no-jit "" "" -DCMAKE_CXX_COMPILER=g++ -DCMAKE_C_COMPILER=gcc -DTHUNK_NO_JIT=ON
 
 # The ways into thunk a user takes (install + find_package, add_subdirectory,
@@ -476,22 +511,15 @@ script_row packaging "$([ -x "$root/scripts/check-packaging.sh" ] || echo "scrip
   "$root/scripts/check-packaging.sh"
 
 next_row
-skip="" run_skip=""
-if selected linux-i686; then
-  if ! have i686-linux-gnu-g++; then
-    skip="i686-linux-gnu-g++ is not installed (g++-i686-linux-gnu)"
-  else
-    native_probe i686-linux-gnu-g++; run_skip=$probe_skip
-  fi
-fi
-row linux-i686 "$skip" "$run_skip" -DCMAKE_TOOLCHAIN_FILE="$tc/i686-linux-gnu.cmake"
+row linux-x86_64-clang "$(have clang++ || echo "clang++ is not installed")" "" \
+  -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang
 
 next_row
-skip="" run_skip=""
-have x86_64-w64-mingw32-g++-posix || skip="x86_64-w64-mingw32-g++-posix is not installed (g++-mingw-w64-x86-64)"
-have wine || have wine64 || run_skip="wine is not installed (wine64)"
-row_setup=wine_setup row_teardown=wine_teardown
-row windows-x64-wine "$skip" "$run_skip" -DCMAKE_TOOLCHAIN_FILE="$tc/x86_64-w64-mingw32.cmake"
+row linux-x86_64-gcc-cxx20 "" "" -DCMAKE_CXX_COMPILER=g++ -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_STANDARD=20
+
+next_row
+row linux-x86_64-no-exceptions "" "" -DCMAKE_CXX_COMPILER=g++ -DCMAKE_C_COMPILER=gcc \
+  -DCMAKE_CXX_FLAGS=-fno-exceptions -DTHUNK_TEST_NO_EXCEPTIONS=ON
 
 next_row
 skip="" run_skip=""
@@ -499,18 +527,6 @@ have i686-w64-mingw32-g++-posix || skip="i686-w64-mingw32-g++-posix is not insta
 if ! have wine && ! have wine64; then run_skip="wine is not installed (wine)"; else run_skip=$win32_skip; fi
 row_setup=wine_setup row_teardown=wine_teardown
 row windows-x86-wine "$skip" "$run_skip" -DCMAKE_TOOLCHAIN_FILE="$tc/i686-w64-mingw32.cmake"
-
-for spec in "linux-aarch64-qemu aarch64-linux-gnu qemu-aarch64" \
-            "linux-riscv64-qemu riscv64-linux-gnu qemu-riscv64" \
-            "linux-armv7-qemu arm-linux-gnueabihf qemu-arm"; do
-  next_row
-  # shellcheck disable=SC2086  # split the spec into its words
-  set -- $spec
-  skip="" run_skip=""
-  have "$2-g++" || skip="$2-g++ is not installed (g++-$2)"
-  have "$3" || run_skip="$3 is not installed (qemu-user)"
-  row "$1" "$skip" "$run_skip" -DCMAKE_TOOLCHAIN_FILE="$tc/$2.cmake"
-done
 
 # ---- summary ------------------------------------------------------------------
 echo
