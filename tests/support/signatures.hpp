@@ -7,11 +7,12 @@
 //   thunk_test::for_each_case(thunk_test::all_cases{}, [](auto tag) {
 //     using Case = typename decltype(tag)::type;
 //     thunk_test::recorder<Case> rec;
-//     auto f = thunk_test::mutable_lambda::make(rec);     // or const_lambda, std_function, function_object
-//     typename Case::P p = /* the tier under test */(f);
+//     auto f = thunk_test::mutable_lambda::make(rec);    // or const_lambda, std_function, function_object
+//     typename Case::P p = /* the tier under test, e.g. */ closure.get();
 //     for (unsigned seed = 0; seed < thunk_test::rounds; ++seed) {
-//       auto sent = Case::make_arguments(seed);
-//       thunk_test::check_call<Case>(rec, seed, sent, thunk_test::c_side::apply(p, sent));
+//       const auto sent = Case::make_arguments(seed);
+//       thunk_test::check_result(thunk_test::c_side::apply(p, sent), Case::expected(sent));  // R = void: just call
+//       thunk_test::check_arrival(rec, seed, sent);   // the call count and every argument
 //     }
 //   });
 //
@@ -26,8 +27,18 @@
 //
 // context_case<Case, Slot, Ctx, CC> inserts a context parameter (void*, intptr_t, uintptr_t)
 // first, in the middle or last, for the context tier; the callable still sees Case's
-// arguments, context_case::call(fn, args, ctx) calls from the C side with the context in place. c_side calls through a pointer the optimiser cannot see through, so
-// the call really crosses the ABI.
+// arguments, and context_case::call(fn, args, ctx) calls from the C side with the
+// context in place.
+//
+// c_side calls through a pointer whose value the optimiser cannot know, from a
+// function that is never inlined, so every call really crosses the ABI. (The test
+// programs are one translation unit each, so the C side cannot live in a separate
+// .c file; the opaque pointer gives the same guarantee.)
+//
+// The same cases in another calling convention: Case::pointer<cc_stdcall> (and
+// cc_fastcall, cc_thiscall, cc_ms_abi, cc_sysv_abi; each is the default where
+// the target lacks it). compiler_cannot_build<CC, Case> names the combinations a
+// compiler cannot build (a MinGW GCC 12 internal error).
 #ifndef THUNK_TESTS_SUPPORT_SIGNATURES_HPP
 #define THUNK_TESTS_SUPPORT_SIGNATURES_HPP
 
