@@ -420,15 +420,11 @@ TEST_CASE("the terminate policy: an exception escaping a stateless callback ends
   check_terminates(&throw_through_stateless_entry, "stateless_entry");
 }
 
-// KNOWN LIBRARY BUG (reported, not fixed here: include/thunk is not ours to edit).
-// A captureless lambda whose signature is exactly P's is returned by
-// thunk::stateless as the compiler's own conversion, with no entry around it, so
-// no exception policy applies: the exception unwinds through the C caller
-// instead of terminating. Tagged [!mayfail] so the run stays green while the bug
-// stands; it passes once stateless takes the direct conversion only for
-// callables that cannot throw (noexcept).
+// A captureless lambda of P's exact signature that may throw goes through a
+// typed entry too (only a noexcept one becomes the compiler's own conversion),
+// so the terminate policy applies.
 TEST_CASE("the terminate policy: an exception escaping a stateless lambda of P's exact signature ends the process",
-          "[stateless][!mayfail]") {
+          "[stateless]") {
   check_terminates(&throw_through_stateless_exact, "stateless_exact");
 }
 

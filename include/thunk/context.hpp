@@ -129,7 +129,8 @@ template <class Policy>
 constexpr void check_context_policy() {
   static_assert(std::is_same<Policy, terminate_t>::value || std::is_same<Policy, capture_t>::value,
                 "thunk: with_context takes thunk::terminate or thunk::capture; a fallback value "
-                "(thunk::capture_or) needs a place to live: use thunk::call or thunk::closure");
+                "(thunk::capture_or) needs a place to live: use thunk::closure, or thunk::call, which "
+                "captures and rethrows by itself");
 }
 
 }  // namespace detail

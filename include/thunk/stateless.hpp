@@ -42,6 +42,12 @@ struct stateless_entry {
   }
 };
 
+/// Whether D can be called with the argument list L without throwing.
+template <class D, class L>
+struct nothrow_callable;
+template <class D, class... A>
+struct nothrow_callable<D, type_list<A...>> : std::is_nothrow_invocable<D&, A...> {};
+
 template <class P, auto Fn>
 struct stateless_function_entry {
   template <class R, class... A>
@@ -53,14 +59,16 @@ struct stateless_function_entry {
 
 }  // namespace detail
 
-/// P for a callable without state. A captureless lambda whose signature is
-/// exactly P's converts directly (the compiler's own conversion); otherwise a
-/// static entry with P's convention calls it.
+/// P for a callable without state. A captureless noexcept lambda whose
+/// signature is exactly P's converts directly (the compiler's own
+/// conversion); otherwise a static entry with P's convention calls it, under
+/// the terminate policy (an exception never unwinds through the C caller).
 template <class P, class F>
 typename signature<P>::pointer stateless(F&& f) {
   using pointer = typename signature<P>::pointer;
   using D = std::decay_t<F>;
-  if constexpr (std::is_convertible<D, pointer>::value && !std::is_pointer<D>::value) {
+  if constexpr (std::is_convertible<D, pointer>::value && !std::is_pointer<D>::value &&
+                detail::nothrow_callable<D, typename signature<P>::argument_types>::value) {
     return f;
   } else if constexpr (std::is_pointer<D>::value) {
     static_assert(std::is_convertible<D, pointer>::value,

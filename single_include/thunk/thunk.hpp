@@ -1227,7 +1227,8 @@ template <class Policy>
 constexpr void check_context_policy() {
   static_assert(std::is_same<Policy, terminate_t>::value || std::is_same<Policy, capture_t>::value,
                 "thunk: with_context takes thunk::terminate or thunk::capture; a fallback value "
-                "(thunk::capture_or) needs a place to live: use thunk::call or thunk::closure");
+                "(thunk::capture_or) needs a place to live: use thunk::closure, or thunk::call, which "
+                "captures and rethrows by itself");
 }
 
 }  // namespace detail
@@ -1581,6 +1582,12 @@ struct stateless_entry {
   }
 };
 
+/// Whether D can be called with the argument list L without throwing.
+template <class D, class L>
+struct nothrow_callable;
+template <class D, class... A>
+struct nothrow_callable<D, type_list<A...>> : std::is_nothrow_invocable<D&, A...> {};
+
 template <class P, auto Fn>
 struct stateless_function_entry {
   template <class R, class... A>
@@ -1592,14 +1599,16 @@ struct stateless_function_entry {
 
 }  // namespace detail
 
-/// P for a callable without state. A captureless lambda whose signature is
-/// exactly P's converts directly (the compiler's own conversion); otherwise a
-/// static entry with P's convention calls it.
+/// P for a callable without state. A captureless noexcept lambda whose
+/// signature is exactly P's converts directly (the compiler's own
+/// conversion); otherwise a static entry with P's convention calls it, under
+/// the terminate policy (an exception never unwinds through the C caller).
 template <class P, class F>
 typename signature<P>::pointer stateless(F&& f) {
   using pointer = typename signature<P>::pointer;
   using D = std::decay_t<F>;
-  if constexpr (std::is_convertible<D, pointer>::value && !std::is_pointer<D>::value) {
+  if constexpr (std::is_convertible<D, pointer>::value && !std::is_pointer<D>::value &&
+                detail::nothrow_callable<D, typename signature<P>::argument_types>::value) {
     return f;
   } else if constexpr (std::is_pointer<D>::value) {
     static_assert(std::is_convertible<D, pointer>::value,
