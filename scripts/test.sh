@@ -16,7 +16,7 @@
 #   THUNK_BUILD_ROOT         where the rows build (default build/test); row R
 #                            builds in $THUNK_BUILD_ROOT/R, its log is R.log
 #   THUNK_JOBS               parallel jobs for the build and ctest (default nproc)
-#   THUNK_BUILD_TYPE         CMAKE_BUILD_TYPE of every row (default: -O2 without
+#   THUNK_BUILD_TYPE         CMAKE_BUILD_TYPE of every row (default: -O1 without
 #                            -g; RelWithDebInfo for the sanitizer rows)
 #   THUNK_TEST_TIMEOUT       ctest's per-test timeout in seconds (default 300)
 #   THUNK_CMAKE_ARGS         extra arguments for every row's configure
@@ -25,8 +25,8 @@
 #                            rows, which are otherwise skipped as not yet supported
 #   THUNK_NO_INSTALL=1       never run apt-get
 #   THUNK_TIME_BUDGET        seconds after which the remaining rows are skipped,
-#                            each reported with the reason (default: 4200 when
-#                            CI=true — CI stops a run at 90 minutes and lands
+#                            each reported with the reason (default: 3900 when
+#                            CI=true, 65 min — CI stops a run at 90 minutes and lands
 #                            nothing then — else none)
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -34,18 +34,18 @@ root=$PWD
 jobs=${THUNK_JOBS:-$(nproc 2>/dev/null || echo 2)}
 out=${THUNK_BUILD_ROOT:-$root/build/test}
 case "$out" in /*) ;; *) out=$root/$out ;; esac
-# Rows build -O2 without debug info (-g costs a quarter of the compile time of
+# Rows build -O1 without debug info (-g costs a quarter of the compile time of
 # the heaviest test); the sanitizer rows keep -g for readable reports.
 # THUNK_BUILD_TYPE, when set, is every row's CMAKE_BUILD_TYPE as it stands.
 if [ -n "${THUNK_BUILD_TYPE:-}" ]; then
   build_args=(-DCMAKE_BUILD_TYPE="$THUNK_BUILD_TYPE")
   debug_build_args=("${build_args[@]}")
 else
-  build_args=(-DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" "-DCMAKE_C_FLAGS_RELEASE=-O2 -DNDEBUG")
+  build_args=(-DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG" "-DCMAKE_C_FLAGS_RELEASE=-O1 -DNDEBUG")
   debug_build_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
 fi
 test_timeout=${THUNK_TEST_TIMEOUT:-300}
-if [ "${CI:-}" = true ]; then time_budget=${THUNK_TIME_BUDGET:-4200}; else time_budget=${THUNK_TIME_BUDGET:-}; fi
+if [ "${CI:-}" = true ]; then time_budget=${THUNK_TIME_BUDGET:-3900}; else time_budget=${THUNK_TIME_BUDGET:-}; fi
 # over_budget NAME: the reason a row is skipped once the time budget is spent.
 over_budget() {
   if [ -n "$time_budget" ] && [ "$SECONDS" -ge "$time_budget" ]; then
