@@ -7,6 +7,12 @@
 
 #include "catch.hpp"
 
+#if defined(THUNK_ARCH_X86_32)
+// GCC warns that thiscall is "used for non-class method" on pointer types, and
+// honours it: noise here.
+#  pragma GCC diagnostic ignored "-Wattributes"
+#endif
+
 namespace {
 using cmp_fn = int (*)(const void*, const void*);
 using qsort_r_fn = int (*)(const void*, const void*, void*);

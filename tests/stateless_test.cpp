@@ -203,13 +203,21 @@ TEST_CASE("stateless: a sysv_abi callback type gives a System V x86-64 function"
   run_convention<cc_sysv_abi>();
 }
 
-TEST_CASE("stateless: a captureless lambda of P's exact type converts as the compiler converts it", "[stateless]") {
+TEST_CASE("stateless: a captureless noexcept lambda of P's exact type converts as the compiler converts it",
+          "[stateless]") {
   using P = int (*)(int, int);
-  auto add = [](int a, int b) { return a + b; };
+  auto add = [](int a, int b) noexcept { return a + b; };
   P p = thunk::stateless<P>(add);
   CHECK(p == static_cast<P>(add));
   CHECK(c_side::invoke(p, 40, 2) == 42);
   CHECK(thunk::stateless<P>(add) == p);  // the same function every time
+
+  // One that may throw gets a typed entry, where the terminate policy applies.
+  auto sub = [](int a, int b) { return a - b; };
+  P q = thunk::stateless<P>(sub);
+  CHECK(q != static_cast<P>(sub));
+  CHECK(c_side::invoke(q, 40, 2) == 38);
+  CHECK(thunk::stateless<P>(sub) == q);
 }
 
 TEST_CASE("stateless: a function pointer of P's type passes through unchanged", "[stateless]") {
