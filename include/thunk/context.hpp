@@ -314,7 +314,7 @@ template <class Deduce>
 struct given_or<npos, Deduce> {
   static constexpr std::size_t value = Deduce::value;
 };
-template <class Api, std::size_t Cb>
+template <class Api>
 struct lazy_callback_position {
   static constexpr std::size_t value = callback_position<Api, typename signature<Api>::argument_types>::value;
 };
@@ -380,7 +380,7 @@ decltype(auto) call(Api&& api, F&& f, Rest&&... other_args) {
   using api_type = std::decay_t<Api>;
   using api_sig = signature<api_type>;
   using api_args = typename api_sig::argument_types;
-  constexpr std::size_t cb = detail::given_or<CallbackIndex, detail::lazy_callback_position<api_type, 0>>::value;
+  constexpr std::size_t cb = detail::given_or<CallbackIndex, detail::lazy_callback_position<api_type>>::value;
   using P = detail::at_t<cb, api_args>;
   static_assert(detail::is_function_pointer<P>, "thunk::call: the parameter at CallbackIndex is not a function pointer");
   using sig = signature<P>;

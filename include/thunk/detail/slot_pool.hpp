@@ -44,16 +44,16 @@ constexpr std::size_t quarantine_slots = 4096;         // process-wide (slots of
 constexpr std::size_t thread_quarantine_slots = 1024;  // per thread and kind
 constexpr std::size_t cache_batch = 64;
 
-inline constexpr chunk_geometry closure_geometry_value = make_geometry<abi::slot_size>();
-constexpr const chunk_geometry& closure_geometry() noexcept { return closure_geometry_value; }
+/// One geometry for every chunk of this target: a compile-time constant.
+inline constexpr chunk_geometry closure_geometry = make_geometry<abi::slot_size>();
 
 constexpr std::uintptr_t chunk_base(std::uintptr_t code) noexcept {
-  return code & ~(closure_geometry().alignment - 1);
+  return code & ~(closure_geometry.alignment - 1);
 }
 
 /// The data slot of the thunk at `code`.
 inline slot_data* data_of(std::uintptr_t code) noexcept {
-  constexpr chunk_geometry g = closure_geometry_value;
+  constexpr chunk_geometry g = closure_geometry;
   const std::uintptr_t base = chunk_base(code);
   const std::uintptr_t index = (code - base) / abi::slot_size;
   return reinterpret_cast<slot_data*>(base + g.code_bytes + index * sizeof(slot_data));
@@ -61,7 +61,7 @@ inline slot_data* data_of(std::uintptr_t code) noexcept {
 
 /// The thunk whose data slot is `data`.
 inline std::uintptr_t code_of(const void* data) noexcept {
-  const chunk_geometry& g = closure_geometry();
+  const chunk_geometry& g = closure_geometry;
   const auto d = reinterpret_cast<std::uintptr_t>(data);
   const std::uintptr_t base = chunk_base(d);
   return base + (d - base - g.code_bytes) / sizeof(slot_data) * abi::slot_size;
@@ -170,7 +170,7 @@ class slot_pool {
 
   static void fill(unsigned char* rw, std::uintptr_t at, void* arg) {
     const int kind = static_cast<fill_args*>(arg)->kind;
-    const chunk_geometry& g = closure_geometry();
+    const chunk_geometry& g = closure_geometry;
     const std::uintptr_t stub = at;
 #if defined(THUNK_OS_LINUX)
     const std::ptrdiff_t depth = context_stack_offset();
@@ -197,7 +197,7 @@ class slot_pool {
       return false;
     }
 #endif
-    const chunk_geometry& g = closure_geometry();
+    const chunk_geometry& g = closure_geometry;
     fill_args args{kind_};
     void* chunk = map_chunk(g, &slot_pool::fill, &args, ec);
     if (!chunk) return false;
