@@ -136,6 +136,9 @@ child_result in_child(Body body) {
   const pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
+    // The child dies the way a plain program would: Catch's fatal-signal
+    // handlers (not async-signal-safe; TSan halts on them) stay in the parent.
+    for (int sig : {SIGABRT, SIGSEGV, SIGILL, SIGBUS, SIGFPE, SIGTRAP, SIGTERM, SIGINT}) signal(sig, SIG_DFL);
     dup2(pipefd[1], 2);
     close(pipefd[0]);
     const int code = body();

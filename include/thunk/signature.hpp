@@ -116,7 +116,9 @@ THUNK_DETAIL_REJECT_VARARGS(noexcept)
 #if defined(THUNK_ARCH_X86_64) && defined(THUNK_OS_WINDOWS)
 #  define THUNK_DETAIL_CC_TAG sysv64_cc
 #  define THUNK_DETAIL_CC_ATTR __attribute__((sysv_abi))
+#  define THUNK_DETAIL_CC_OUTLINE 1
 #  include "detail/convention.inl"
+#  undef THUNK_DETAIL_CC_OUTLINE
 #  undef THUNK_DETAIL_CC_TAG
 #  undef THUNK_DETAIL_CC_ATTR
 #elif defined(THUNK_ARCH_X86_64)

@@ -523,10 +523,26 @@ struct convention<THUNK_DETAIL_CC_TAG> {
 
   // The typed entry: ordinary C++ the compiler emits for this exact signature
   // and convention. Impl decides where the context comes from.
+#if defined(THUNK_DETAIL_CC_OUTLINE)
+  // MinGW GCC emits no SEH unwind data (.seh_proc) for a sysv_abi function,
+  // yet does emit its exception table (.seh_handlerdata) when the body has a
+  // handler: the assembler rejects that, and -O2 ICEs on it. So the foreign
+  // convention's entry only forwards to an ordinary, noinline body that holds
+  // every handler; the forwarder cannot throw and needs no table.
+  template <class Impl, class R, class... A>
+  THUNK_DETAIL_NOINLINE static R body(A... a) noexcept {
+    return Impl::template invoke<R, A...>(a...);
+  }
+  template <class Impl, class R, class... A>
+  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
+    return body<Impl, R, A...>(a...);
+  }
+#else
   template <class Impl, class R, class... A>
   static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
     return Impl::template invoke<R, A...>(a...);
   }
+#endif
 };
 }  // namespace detail
 // ---- end thunk/detail/convention.inl -----------------------------------------
@@ -562,10 +578,26 @@ struct convention<THUNK_DETAIL_CC_TAG> {
 
   // The typed entry: ordinary C++ the compiler emits for this exact signature
   // and convention. Impl decides where the context comes from.
+#if defined(THUNK_DETAIL_CC_OUTLINE)
+  // MinGW GCC emits no SEH unwind data (.seh_proc) for a sysv_abi function,
+  // yet does emit its exception table (.seh_handlerdata) when the body has a
+  // handler: the assembler rejects that, and -O2 ICEs on it. So the foreign
+  // convention's entry only forwards to an ordinary, noinline body that holds
+  // every handler; the forwarder cannot throw and needs no table.
+  template <class Impl, class R, class... A>
+  THUNK_DETAIL_NOINLINE static R body(A... a) noexcept {
+    return Impl::template invoke<R, A...>(a...);
+  }
+  template <class Impl, class R, class... A>
+  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
+    return body<Impl, R, A...>(a...);
+  }
+#else
   template <class Impl, class R, class... A>
   static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
     return Impl::template invoke<R, A...>(a...);
   }
+#endif
 };
 }  // namespace detail
 // ---- end thunk/detail/convention.inl -----------------------------------------
@@ -599,10 +631,26 @@ struct convention<THUNK_DETAIL_CC_TAG> {
 
   // The typed entry: ordinary C++ the compiler emits for this exact signature
   // and convention. Impl decides where the context comes from.
+#if defined(THUNK_DETAIL_CC_OUTLINE)
+  // MinGW GCC emits no SEH unwind data (.seh_proc) for a sysv_abi function,
+  // yet does emit its exception table (.seh_handlerdata) when the body has a
+  // handler: the assembler rejects that, and -O2 ICEs on it. So the foreign
+  // convention's entry only forwards to an ordinary, noinline body that holds
+  // every handler; the forwarder cannot throw and needs no table.
+  template <class Impl, class R, class... A>
+  THUNK_DETAIL_NOINLINE static R body(A... a) noexcept {
+    return Impl::template invoke<R, A...>(a...);
+  }
+  template <class Impl, class R, class... A>
+  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
+    return body<Impl, R, A...>(a...);
+  }
+#else
   template <class Impl, class R, class... A>
   static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
     return Impl::template invoke<R, A...>(a...);
   }
+#endif
 };
 }  // namespace detail
 // ---- end thunk/detail/convention.inl -----------------------------------------
@@ -640,10 +688,26 @@ struct convention<THUNK_DETAIL_CC_TAG> {
 
   // The typed entry: ordinary C++ the compiler emits for this exact signature
   // and convention. Impl decides where the context comes from.
+#if defined(THUNK_DETAIL_CC_OUTLINE)
+  // MinGW GCC emits no SEH unwind data (.seh_proc) for a sysv_abi function,
+  // yet does emit its exception table (.seh_handlerdata) when the body has a
+  // handler: the assembler rejects that, and -O2 ICEs on it. So the foreign
+  // convention's entry only forwards to an ordinary, noinline body that holds
+  // every handler; the forwarder cannot throw and needs no table.
+  template <class Impl, class R, class... A>
+  THUNK_DETAIL_NOINLINE static R body(A... a) noexcept {
+    return Impl::template invoke<R, A...>(a...);
+  }
+  template <class Impl, class R, class... A>
+  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
+    return body<Impl, R, A...>(a...);
+  }
+#else
   template <class Impl, class R, class... A>
   static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
     return Impl::template invoke<R, A...>(a...);
   }
+#endif
 };
 }  // namespace detail
 // ---- end thunk/detail/convention.inl -----------------------------------------
@@ -655,6 +719,7 @@ struct convention<THUNK_DETAIL_CC_TAG> {
 #if defined(THUNK_ARCH_X86_64) && defined(THUNK_OS_WINDOWS)
 #  define THUNK_DETAIL_CC_TAG sysv64_cc
 #  define THUNK_DETAIL_CC_ATTR __attribute__((sysv_abi))
+#  define THUNK_DETAIL_CC_OUTLINE 1
 // ---- begin thunk/detail/convention.inl ---------------------------------------
 // NO INCLUDE GUARD, ON PURPOSE: do not include this file directly.
 //
@@ -681,13 +746,30 @@ struct convention<THUNK_DETAIL_CC_TAG> {
 
   // The typed entry: ordinary C++ the compiler emits for this exact signature
   // and convention. Impl decides where the context comes from.
+#if defined(THUNK_DETAIL_CC_OUTLINE)
+  // MinGW GCC emits no SEH unwind data (.seh_proc) for a sysv_abi function,
+  // yet does emit its exception table (.seh_handlerdata) when the body has a
+  // handler: the assembler rejects that, and -O2 ICEs on it. So the foreign
+  // convention's entry only forwards to an ordinary, noinline body that holds
+  // every handler; the forwarder cannot throw and needs no table.
+  template <class Impl, class R, class... A>
+  THUNK_DETAIL_NOINLINE static R body(A... a) noexcept {
+    return Impl::template invoke<R, A...>(a...);
+  }
+  template <class Impl, class R, class... A>
+  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
+    return body<Impl, R, A...>(a...);
+  }
+#else
   template <class Impl, class R, class... A>
   static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
     return Impl::template invoke<R, A...>(a...);
   }
+#endif
 };
 }  // namespace detail
 // ---- end thunk/detail/convention.inl -----------------------------------------
+#  undef THUNK_DETAIL_CC_OUTLINE
 #  undef THUNK_DETAIL_CC_TAG
 #  undef THUNK_DETAIL_CC_ATTR
 #elif defined(THUNK_ARCH_X86_64)
@@ -719,10 +801,26 @@ struct convention<THUNK_DETAIL_CC_TAG> {
 
   // The typed entry: ordinary C++ the compiler emits for this exact signature
   // and convention. Impl decides where the context comes from.
+#if defined(THUNK_DETAIL_CC_OUTLINE)
+  // MinGW GCC emits no SEH unwind data (.seh_proc) for a sysv_abi function,
+  // yet does emit its exception table (.seh_handlerdata) when the body has a
+  // handler: the assembler rejects that, and -O2 ICEs on it. So the foreign
+  // convention's entry only forwards to an ordinary, noinline body that holds
+  // every handler; the forwarder cannot throw and needs no table.
+  template <class Impl, class R, class... A>
+  THUNK_DETAIL_NOINLINE static R body(A... a) noexcept {
+    return Impl::template invoke<R, A...>(a...);
+  }
+  template <class Impl, class R, class... A>
+  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
+    return body<Impl, R, A...>(a...);
+  }
+#else
   template <class Impl, class R, class... A>
   static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
     return Impl::template invoke<R, A...>(a...);
   }
+#endif
 };
 }  // namespace detail
 // ---- end thunk/detail/convention.inl -----------------------------------------
@@ -759,10 +857,26 @@ struct convention<THUNK_DETAIL_CC_TAG> {
 
   // The typed entry: ordinary C++ the compiler emits for this exact signature
   // and convention. Impl decides where the context comes from.
+#if defined(THUNK_DETAIL_CC_OUTLINE)
+  // MinGW GCC emits no SEH unwind data (.seh_proc) for a sysv_abi function,
+  // yet does emit its exception table (.seh_handlerdata) when the body has a
+  // handler: the assembler rejects that, and -O2 ICEs on it. So the foreign
+  // convention's entry only forwards to an ordinary, noinline body that holds
+  // every handler; the forwarder cannot throw and needs no table.
+  template <class Impl, class R, class... A>
+  THUNK_DETAIL_NOINLINE static R body(A... a) noexcept {
+    return Impl::template invoke<R, A...>(a...);
+  }
+  template <class Impl, class R, class... A>
+  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
+    return body<Impl, R, A...>(a...);
+  }
+#else
   template <class Impl, class R, class... A>
   static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
     return Impl::template invoke<R, A...>(a...);
   }
+#endif
 };
 }  // namespace detail
 // ---- end thunk/detail/convention.inl -----------------------------------------

@@ -23,9 +23,25 @@ struct convention<THUNK_DETAIL_CC_TAG> {
 
   // The typed entry: ordinary C++ the compiler emits for this exact signature
   // and convention. Impl decides where the context comes from.
+#if defined(THUNK_DETAIL_CC_OUTLINE)
+  // MinGW GCC emits no SEH unwind data (.seh_proc) for a sysv_abi function,
+  // yet does emit its exception table (.seh_handlerdata) when the body has a
+  // handler: the assembler rejects that, and -O2 ICEs on it. So the foreign
+  // convention's entry only forwards to an ordinary, noinline body that holds
+  // every handler; the forwarder cannot throw and needs no table.
+  template <class Impl, class R, class... A>
+  THUNK_DETAIL_NOINLINE static R body(A... a) noexcept {
+    return Impl::template invoke<R, A...>(a...);
+  }
+  template <class Impl, class R, class... A>
+  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
+    return body<Impl, R, A...>(a...);
+  }
+#else
   template <class Impl, class R, class... A>
   static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
     return Impl::template invoke<R, A...>(a...);
   }
+#endif
 };
 }  // namespace detail
