@@ -21,6 +21,19 @@ if(THUNK_SANITIZE)
   add_link_options(-fsanitize=${THUNK_SANITIZE})
 endif()
 
+# The test suite and examples built the way a game engine or an embedded
+# target builds them: -fno-exceptions -fno-rtti on every target of ours. The
+# tests that need exceptions leave themselves out (#if THUNK_HAS_EXCEPTIONS);
+# so does the exceptions example. Used by scripts/test.sh's no-exceptions row.
+option(THUNK_TEST_NO_EXCEPTIONS "Build thunk's tests and examples with -fno-exceptions -fno-rtti" OFF)
+if(THUNK_TEST_NO_EXCEPTIONS)
+  if(MSVC)
+    add_compile_options(/EHs-c- /GR-)
+  else()
+    add_compile_options($<$<COMPILE_LANGUAGE:CXX>:-fno-exceptions> $<$<COMPILE_LANGUAGE:CXX>:-fno-rtti>)
+  endif()
+endif()
+
 if(NOT CMAKE_CXX_STANDARD)
   set(CMAKE_CXX_STANDARD 17)
 endif()

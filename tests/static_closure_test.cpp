@@ -168,12 +168,14 @@ void call_after_destroy() {
   (void)opaque(41);
 }
 
+#if THUNK_HAS_EXCEPTIONS
 /// An exception escapes a callback under the default policy.
 void escape_exception() {
   thunk::static_closure<stale_fn, 4, death_pool> c([](int) -> int { throw std::runtime_error("boom"); });
   stale_fn volatile opaque = c.get();
   (void)opaque(1);
 }
+#endif
 
 bool is_death_child(const char* which) {
   const char* v = std::getenv(death_env);
