@@ -14,7 +14,8 @@
 #                     natively and for i686
 #   warnings          a TU instantiating every tier, -Wall -Wextra -Wpedantic -Wconversion
 #                     -Wshadow -Werror, gcc and clang, C++17 and C++20 (and i686 g++, and
-#                     g++ with -fno-exceptions -fno-rtti)
+#                     g++ with -fno-exceptions -fno-rtti, and MinGW-w64 x64 and i686 at
+#                     -O1 and -O2 where installed)
 #   no-exceptions     the consumer built with -fno-exceptions -fno-rtti (gcc and clang) and run
 #   doxygen           doxygen docs/Doxyfile, warnings as errors (skipped without doxygen)
 #
@@ -272,6 +273,19 @@ route_warnings() {
       bad+=("g++/c++17/-fno-exceptions/-fno-rtti")
     fi
   fi
+  # MinGW-w64 (where installed) at -O1 and -O2: the Windows code paths, and
+  # the foreign sysv_abi convention that GCC 12 once failed to assemble.
+  local o
+  for c in x86_64-w64-mingw32-g++-posix i686-w64-mingw32-g++-posix; do
+    have "$c" || continue
+    for o in -O1 -O2; do
+      if run "$c" -std=c++17 $o "${flags[@]}" -I include -c tests/consumers/warnings.cpp -o "$b/w-$c$o.o"; then
+        ok+=("$c/c++17/$o")
+      else
+        bad+=("$c/c++17/$o")
+      fi
+    done
+  done
   if ((${#bad[@]})); then
     # The distinct header warnings, file:line [flag].
     local list

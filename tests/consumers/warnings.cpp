@@ -41,6 +41,13 @@ using p_ctx = int (*)(int, void*);
 using p_lparam = std::intptr_t (*)(const char*, std::intptr_t);
 using p_cstyle = int(const void*, const void*);
 using p_noexcept = void (*)(int) noexcept;
+// Every calling-convention macro (each expands to nothing where the target
+// lacks it). The foreign x86-64 convention, sysv_abi under MinGW, is the one
+// GCC once failed to assemble at -O1 and crashed on at -O2.
+using p_stdcall = int(THUNK_STDCALL*)(int, void*);
+using p_fastcall = int(THUNK_FASTCALL*)(int, void*);
+using p_sysv = int(THUNK_SYSV_ABI*)(int, void*);
+using p_ms = int(THUNK_MS_ABI*)(int, void*);
 
 int free_function(int a, int b) { return a - b; }
 
@@ -80,6 +87,12 @@ void context_tier() {
   use(thunk::with_context<p_ctx>(sf).function);
   total += thunk::call(api, [](int v) { return v * 2; }, 21);
   total += thunk::call<0, 1>(api, [](int v) { return v; }, 1);
+  use(thunk::with_context<p_stdcall>(f).function);
+  use(thunk::with_context<p_fastcall>(f).function);
+  use(thunk::with_context<p_sysv>(f).function);
+  use(thunk::with_context<p_ms>(f, thunk::capture).function);
+  use(thunk::stateless<p_sysv>([](int v, void*) { return v; }));
+  use(thunk::stateless<p_ms>([](int v, void*) { return v; }));
   (void)total;
 }
 
@@ -114,6 +127,10 @@ void closure_tier() {
     return l;
   });
   closures<p_noexcept>([k](int) noexcept { (void)k; });
+  closures<p_stdcall>([k](int a, void*) { return a + k; });
+  closures<p_fastcall>([k](int a, void*) { return a + k; });
+  closures<p_sysv>([k](int a, void*) { return a + k; });
+  closures<p_ms>([k](int a, void*) { return a + k; });
   auto owned = std::make_unique<int>(5);
   thunk::closure<p_int> move_only([o = std::move(owned)](int a, int) { return a + *o; });
   use(move_only.get());
