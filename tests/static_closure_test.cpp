@@ -514,6 +514,48 @@ TEST_CASE("static_closure: 8 threads claim, call and release for a second, each 
   CHECK(sc::in_use() == 0);
 }
 
+TEST_CASE("static_closure: a pool exactly as large as the most live at once is never reported full",
+          "[static_closure][threads]") {
+  // 4 threads each hold 16 of 64, each releasing one and at once claiming
+  // one: a slot is always free for the thread that asks, though another thread
+  // may be freeing one behind its scan and taking one ahead of it.
+  struct exact_pool {};
+  using fn = int (*)(int);
+  using sc = thunk::static_closure<fn, 64, exact_pool>;
+  constexpr int thread_count = 4;
+  constexpr std::size_t per_thread = 16;
+  std::atomic<bool> go{false}, stop{false};
+  std::atomic<std::uint64_t> exhausted{0}, created{0}, wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < thread_count; ++t) {
+    threads.emplace_back([&, t] {
+      while (!go.load()) std::this_thread::yield();
+      std::vector<sc> held(per_thread);
+      std::uint64_t mine = 0;
+      while (!stop.load(std::memory_order_relaxed)) {
+        for (std::size_t i = 0; i < per_thread; ++i) {
+          held[i].reset();  // at most 15 held by this thread: one is free for it
+          std::error_code ec;
+          held[i] = sc::make([t](int x) { return x + t; }, ec);
+          if (ec) ++exhausted;
+          else if (held[i].get()(100) != 100 + t) ++wrong;
+          ++mine;
+        }
+      }
+      created += mine;
+    });
+  }
+  go = true;
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  stop = true;
+  for (auto& th : threads) th.join();
+  INFO("created " << created.load());
+  CHECK(exhausted.load() == 0);
+  CHECK(wrong.load() == 0);
+  CHECK(created.load() > 1000);
+  CHECK(sc::in_use() == 0);
+}
+
 // ---- after destruction ----------------------------------------------------------------------
 
 TEST_CASE("static_closure: a call after destruction names the type and the slot, then aborts",

@@ -3576,6 +3576,11 @@ struct static_pool<Pointer, N, Tag, signature_base<CC, NE, R, A...>> {
   static inline slot slots[N];                         // constant-initialised: every invoker is the poison
   static inline std::atomic<static_word> used[words];  // zero-initialised: every slot free
   static inline std::atomic<std::size_t> cursor;
+  // Slots claimed or being claimed. A claim reserves here first, so it fails
+  // exactly when all N are taken; a bitmap scan alone could miss a slot freed
+  // behind it while another was taken ahead of it, and report a pool with a
+  // free slot as exhausted.
+  static inline std::atomic<std::size_t> reserved;
 
   template <class Seq>
   struct table;
@@ -3604,8 +3609,23 @@ struct static_pool<Pointer, N, Tag, signature_base<CC, NE, R, A...>> {
     std::abort();
   }
 
-  /// Claims a free slot; N when every slot was seen in use.
+  /// Claims a free slot; N when all N are in use.
   static std::size_t claim() noexcept {
+    if (reserved.fetch_add(1, std::memory_order_acquire) >= N) {
+      reserved.fetch_sub(1, std::memory_order_relaxed);
+      return N;
+    }
+    // A slot is now ours to find: every bit set belongs to another
+    // reservation, so at least one is clear. Scans repeat only while other
+    // threads race for the same free bits.
+    for (;;) {
+      const std::size_t i = scan();
+      if (i != N) return i;
+    }
+  }
+
+  /// One round over the bitmap from the cursor; N when it took nothing.
+  static std::size_t scan() noexcept {
     constexpr static_word all = ~static_word(0);
     const std::size_t start = cursor.load(std::memory_order_relaxed) % N;
     const std::size_t start_word = start / static_word_bits;
@@ -3637,6 +3657,7 @@ struct static_pool<Pointer, N, Tag, signature_base<CC, NE, R, A...>> {
   /// Returns slot i to the pool (its invoker must already be the poison).
   static void free(std::size_t i) noexcept {
     used[i / static_word_bits].fetch_and(~(static_word(1) << (i % static_word_bits)), std::memory_order_release);
+    reserved.fetch_sub(1, std::memory_order_release);
   }
 
   static std::size_t in_use() noexcept {
