@@ -533,16 +533,15 @@ struct convention<THUNK_DETAIL_CC_TAG> {
   THUNK_DETAIL_NOINLINE static R body(A... a) noexcept {
     return Impl::template invoke<R, A...>(a...);
   }
-  template <class Impl, class R, class... A>
-  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
-    return body<Impl, R, A...>(a...);
-  }
-#else
-  template <class Impl, class R, class... A>
-  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
-    return Impl::template invoke<R, A...>(a...);
-  }
 #endif
+  template <class Impl, class R, class... A>
+  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
+#if defined(THUNK_DETAIL_CC_OUTLINE)
+    return body<Impl, R, A...>(a...);
+#else
+    return Impl::template invoke<R, A...>(a...);
+#endif
+  }
 };
 }  // namespace detail
 // ---- end thunk/detail/convention.inl -----------------------------------------
@@ -588,16 +587,15 @@ struct convention<THUNK_DETAIL_CC_TAG> {
   THUNK_DETAIL_NOINLINE static R body(A... a) noexcept {
     return Impl::template invoke<R, A...>(a...);
   }
-  template <class Impl, class R, class... A>
-  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
-    return body<Impl, R, A...>(a...);
-  }
-#else
-  template <class Impl, class R, class... A>
-  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
-    return Impl::template invoke<R, A...>(a...);
-  }
 #endif
+  template <class Impl, class R, class... A>
+  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
+#if defined(THUNK_DETAIL_CC_OUTLINE)
+    return body<Impl, R, A...>(a...);
+#else
+    return Impl::template invoke<R, A...>(a...);
+#endif
+  }
 };
 }  // namespace detail
 // ---- end thunk/detail/convention.inl -----------------------------------------
@@ -641,16 +639,15 @@ struct convention<THUNK_DETAIL_CC_TAG> {
   THUNK_DETAIL_NOINLINE static R body(A... a) noexcept {
     return Impl::template invoke<R, A...>(a...);
   }
-  template <class Impl, class R, class... A>
-  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
-    return body<Impl, R, A...>(a...);
-  }
-#else
-  template <class Impl, class R, class... A>
-  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
-    return Impl::template invoke<R, A...>(a...);
-  }
 #endif
+  template <class Impl, class R, class... A>
+  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
+#if defined(THUNK_DETAIL_CC_OUTLINE)
+    return body<Impl, R, A...>(a...);
+#else
+    return Impl::template invoke<R, A...>(a...);
+#endif
+  }
 };
 }  // namespace detail
 // ---- end thunk/detail/convention.inl -----------------------------------------
@@ -698,16 +695,15 @@ struct convention<THUNK_DETAIL_CC_TAG> {
   THUNK_DETAIL_NOINLINE static R body(A... a) noexcept {
     return Impl::template invoke<R, A...>(a...);
   }
-  template <class Impl, class R, class... A>
-  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
-    return body<Impl, R, A...>(a...);
-  }
-#else
-  template <class Impl, class R, class... A>
-  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
-    return Impl::template invoke<R, A...>(a...);
-  }
 #endif
+  template <class Impl, class R, class... A>
+  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
+#if defined(THUNK_DETAIL_CC_OUTLINE)
+    return body<Impl, R, A...>(a...);
+#else
+    return Impl::template invoke<R, A...>(a...);
+#endif
+  }
 };
 }  // namespace detail
 // ---- end thunk/detail/convention.inl -----------------------------------------
@@ -756,16 +752,15 @@ struct convention<THUNK_DETAIL_CC_TAG> {
   THUNK_DETAIL_NOINLINE static R body(A... a) noexcept {
     return Impl::template invoke<R, A...>(a...);
   }
-  template <class Impl, class R, class... A>
-  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
-    return body<Impl, R, A...>(a...);
-  }
-#else
-  template <class Impl, class R, class... A>
-  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
-    return Impl::template invoke<R, A...>(a...);
-  }
 #endif
+  template <class Impl, class R, class... A>
+  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
+#if defined(THUNK_DETAIL_CC_OUTLINE)
+    return body<Impl, R, A...>(a...);
+#else
+    return Impl::template invoke<R, A...>(a...);
+#endif
+  }
 };
 }  // namespace detail
 // ---- end thunk/detail/convention.inl -----------------------------------------
@@ -811,16 +806,15 @@ struct convention<THUNK_DETAIL_CC_TAG> {
   THUNK_DETAIL_NOINLINE static R body(A... a) noexcept {
     return Impl::template invoke<R, A...>(a...);
   }
-  template <class Impl, class R, class... A>
-  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
-    return body<Impl, R, A...>(a...);
-  }
-#else
-  template <class Impl, class R, class... A>
-  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
-    return Impl::template invoke<R, A...>(a...);
-  }
 #endif
+  template <class Impl, class R, class... A>
+  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
+#if defined(THUNK_DETAIL_CC_OUTLINE)
+    return body<Impl, R, A...>(a...);
+#else
+    return Impl::template invoke<R, A...>(a...);
+#endif
+  }
 };
 }  // namespace detail
 // ---- end thunk/detail/convention.inl -----------------------------------------
@@ -867,16 +861,15 @@ struct convention<THUNK_DETAIL_CC_TAG> {
   THUNK_DETAIL_NOINLINE static R body(A... a) noexcept {
     return Impl::template invoke<R, A...>(a...);
   }
-  template <class Impl, class R, class... A>
-  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
-    return body<Impl, R, A...>(a...);
-  }
-#else
-  template <class Impl, class R, class... A>
-  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
-    return Impl::template invoke<R, A...>(a...);
-  }
 #endif
+  template <class Impl, class R, class... A>
+  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
+#if defined(THUNK_DETAIL_CC_OUTLINE)
+    return body<Impl, R, A...>(a...);
+#else
+    return Impl::template invoke<R, A...>(a...);
+#endif
+  }
 };
 }  // namespace detail
 // ---- end thunk/detail/convention.inl -----------------------------------------

@@ -33,15 +33,14 @@ struct convention<THUNK_DETAIL_CC_TAG> {
   THUNK_DETAIL_NOINLINE static R body(A... a) noexcept {
     return Impl::template invoke<R, A...>(a...);
   }
-  template <class Impl, class R, class... A>
-  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
-    return body<Impl, R, A...>(a...);
-  }
-#else
-  template <class Impl, class R, class... A>
-  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
-    return Impl::template invoke<R, A...>(a...);
-  }
 #endif
+  template <class Impl, class R, class... A>
+  static R THUNK_DETAIL_CC_ATTR entry(A... a) noexcept {
+#if defined(THUNK_DETAIL_CC_OUTLINE)
+    return body<Impl, R, A...>(a...);
+#else
+    return Impl::template invoke<R, A...>(a...);
+#endif
+  }
 };
 }  // namespace detail
