@@ -8,7 +8,7 @@
 
 #include "config.hpp"
 
-namespace thunk {
+THUNK_BEGIN_NAMESPACE
 
 /// i386 conventions.
 struct cdecl_cc { static constexpr const char* name = "cdecl"; };
@@ -39,6 +39,6 @@ using default_cc = aapcs64_cc;
 using default_cc = native_cc;
 #endif
 
-}  // namespace thunk
+THUNK_END_NAMESPACE
 
 #endif  // THUNK_CALLING_CONVENTION_HPP

@@ -36,7 +36,7 @@
 #  include "detail/thread_context.hpp"
 #endif
 
-namespace thunk {
+THUNK_BEGIN_NAMESPACE
 
 /// How the thunk hands over the context. `automatic` picks the register path
 /// where the signature allows it; `general` forces the per-thread path (the
@@ -303,6 +303,6 @@ closure<P> make_closure(F&& f, std::error_code& ec, Policy policy = Policy()) {
   return closure<P>::make(std::forward<F>(f), ec, policy);
 }
 
-}  // namespace thunk
+THUNK_END_NAMESPACE
 
 #endif  // THUNK_CLOSURE_HPP

@@ -63,6 +63,38 @@
 #  endif
 #endif
 
+// ---- ABI namespace ---------------------------------------------------------
+// Everything with linkage lives in thunk::THUNK_ABI_NAMESPACE, an inline
+// namespace named for the version and for each setting that changes layout
+// or behaviour, so that TUs and shared libraries built differently (with and
+// without exceptions, with and without run-time code, other versions) never
+// share an inline function, a pool or a per-thread cache by accident
+// (libstdc++'s __cxx11 and Abseil's lts_ namespaces do the same).
+#define THUNK_DETAIL_CAT2(a, b) a##b
+#define THUNK_DETAIL_CAT(a, b) THUNK_DETAIL_CAT2(a, b)
+#if THUNK_HAS_EXCEPTIONS
+#  define THUNK_DETAIL_ABI_EXC e
+#else
+#  define THUNK_DETAIL_ABI_EXC n
+#endif
+#if THUNK_NO_JIT
+#  define THUNK_DETAIL_ABI_JIT s
+#else
+#  define THUNK_DETAIL_ABI_JIT j
+#endif
+#define THUNK_DETAIL_ABI_VERSION \
+  THUNK_DETAIL_CAT(THUNK_DETAIL_CAT(v, THUNK_VERSION_MAJOR), THUNK_DETAIL_CAT(_, THUNK_VERSION_MINOR))
+#ifndef THUNK_ABI_NAMESPACE
+#  define THUNK_ABI_NAMESPACE \
+    THUNK_DETAIL_CAT(THUNK_DETAIL_ABI_VERSION, THUNK_DETAIL_CAT(_, THUNK_DETAIL_CAT(THUNK_DETAIL_ABI_EXC, THUNK_DETAIL_ABI_JIT)))
+#endif
+#define THUNK_BEGIN_NAMESPACE \
+  namespace thunk {           \
+  inline namespace THUNK_ABI_NAMESPACE {
+#define THUNK_END_NAMESPACE \
+  }                         \
+  }
+
 // ---- calling-convention spellings ------------------------------------------
 // Each expands to nothing where the convention does not exist, so one
 // declaration serves every target (as WINAPI does).

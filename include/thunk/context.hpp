@@ -20,8 +20,9 @@
 #include "detail/invoke.hpp"
 #include "exception_policy.hpp"
 #include "signature.hpp"
+#include "config.hpp"
 
-namespace thunk {
+THUNK_BEGIN_NAMESPACE
 
 /// What with_context returns for a callable it references: the function to
 /// hand to the API and the value for the API's context parameter.
@@ -425,7 +426,7 @@ decltype(auto) call(Api&& api, F&& f, Rest&&... other_args) {
   }
 }
 
-}  // namespace thunk
+THUNK_END_NAMESPACE
 
 namespace std {
 template <class Pointer, class Context, class F>

@@ -23,8 +23,9 @@
 #include <utility>
 
 #include "signature.hpp"
+#include "config.hpp"
 
-namespace thunk {
+THUNK_BEGIN_NAMESPACE
 namespace detail {
 
 template <class T>
@@ -138,6 +139,6 @@ struct context_index<P, npos> : auto_context_index<P> {};
 template <class P, std::size_t I = auto_index>
 inline constexpr std::size_t context_index_v = detail::context_index<P, I>::value;
 
-}  // namespace thunk
+THUNK_END_NAMESPACE
 
 #endif

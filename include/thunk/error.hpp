@@ -9,7 +9,7 @@
 
 #include "config.hpp"
 
-namespace thunk {
+THUNK_BEGIN_NAMESPACE
 
 /// What went wrong when a callback could not be made.
 enum class errc {
@@ -63,7 +63,7 @@ namespace detail {
 }
 }  // namespace detail
 
-}  // namespace thunk
+THUNK_END_NAMESPACE
 
 namespace std {
 template <>

@@ -22,7 +22,7 @@
 
 #include "config.hpp"
 
-namespace thunk {
+THUNK_BEGIN_NAMESPACE
 
 struct terminate_t {
   explicit constexpr terminate_t() = default;
@@ -78,6 +78,6 @@ inline void rethrow_if_captured() {
 #endif
 }
 
-}  // namespace thunk
+THUNK_END_NAMESPACE
 
 #endif

@@ -13,8 +13,9 @@
 
 #include <type_traits>
 #include <utility>
+#include "config.hpp"
 
-namespace thunk {
+THUNK_BEGIN_NAMESPACE
 
 namespace detail {
 struct no_handle {};
@@ -83,6 +84,6 @@ class scoped_registration {
 template <class Register, class Unregister>
 scoped_registration(Register, Unregister) -> scoped_registration<Register, Unregister>;
 
-}  // namespace thunk
+THUNK_END_NAMESPACE
 
 #endif

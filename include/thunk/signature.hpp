@@ -21,7 +21,7 @@
 #include "calling_convention.hpp"
 #include "detail/type_list.hpp"
 
-namespace thunk {
+THUNK_BEGIN_NAMESPACE
 
 namespace detail {
 template <class Tag>
@@ -87,6 +87,7 @@ THUNK_DETAIL_REJECT_VARARGS(noexcept)
 #define THUNK_DETAIL_CC_TAG default_cc
 #define THUNK_DETAIL_CC_ATTR
 #include "detail/convention.inl"
+#include "config.hpp"
 #undef THUNK_DETAIL_CC_TAG
 #undef THUNK_DETAIL_CC_ATTR
 
@@ -145,6 +146,6 @@ using result_t = typename signature<P>::result_type;
 template <class P>
 using convention_t = typename signature<P>::convention;
 
-}  // namespace thunk
+THUNK_END_NAMESPACE
 
 #endif  // THUNK_SIGNATURE_HPP

@@ -16,8 +16,9 @@
 #include "context.hpp"
 #include "detail/invoke.hpp"
 #include "signature.hpp"
+#include "config.hpp"
 
-namespace thunk {
+THUNK_BEGIN_NAMESPACE
 namespace detail {
 
 /// One copy of an empty callable per type: C++17 lambdas cannot be default
@@ -106,6 +107,6 @@ typename signature<P>::pointer stateless() {
   return detail::entry_for<detail::stateless_function_entry<P, Fn>, typename sig::base>::value;
 }
 
-}  // namespace thunk
+THUNK_END_NAMESPACE
 
 #endif

@@ -53,7 +53,7 @@
 #include "exception_policy.hpp"
 #include "signature.hpp"
 
-namespace thunk {
+THUNK_BEGIN_NAMESPACE
 
 template <class P, std::size_t N, class Tag = void>
 class static_closure;
@@ -506,6 +506,6 @@ static_closure<P, N, Tag> make_static_closure(F&& f, std::error_code& ec, Policy
   return static_closure<P, N, Tag>::make(std::forward<F>(f), ec, policy);
 }
 
-}  // namespace thunk
+THUNK_END_NAMESPACE
 
 #endif  // THUNK_STATIC_CLOSURE_HPP

@@ -22,7 +22,7 @@
 #  include "abi/arm32.hpp"
 #endif
 
-namespace thunk {
+THUNK_BEGIN_NAMESPACE
 namespace detail {
 
 #if defined(THUNK_ARCH_X86_64)
@@ -102,6 +102,6 @@ struct register_kind<aapcs64_cc, R, A...> {
 #endif
 
 }  // namespace detail
-}  // namespace thunk
+THUNK_END_NAMESPACE
 
 #endif

@@ -40,7 +40,7 @@
 #  include <unistd.h>
 #endif
 
-namespace thunk {
+THUNK_BEGIN_NAMESPACE
 namespace detail {
 
 struct chunk_geometry {
@@ -192,6 +192,6 @@ inline void* map_chunk(const chunk_geometry& g, fill_code_fn fill, void* arg, st
 #endif
 
 }  // namespace detail
-}  // namespace thunk
+THUNK_END_NAMESPACE
 
 #endif

@@ -13,8 +13,9 @@
 #include "../exception_policy.hpp"
 #include "type_list.hpp"
 #include "type_name.hpp"
+#include "../config.hpp"
 
-namespace thunk {
+THUNK_BEGIN_NAMESPACE
 namespace detail {
 
 /// Compile-time check that F can stand behind a callback returning R taking Args.
@@ -117,6 +118,6 @@ inline R invoke_capture(capture_target<R> target, F& f, Args&&... args) noexcept
 }
 
 }  // namespace detail
-}  // namespace thunk
+THUNK_END_NAMESPACE
 
 #endif

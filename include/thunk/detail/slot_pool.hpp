@@ -28,8 +28,9 @@
 #include "executable_memory.hpp"
 #include "thread_context.hpp"
 #include "type_name.hpp"
+#include "../config.hpp"
 
-namespace thunk {
+THUNK_BEGIN_NAMESPACE
 namespace detail {
 
 /// A slot's data: what the thunk hands over (the address of `word`) and
@@ -363,6 +364,6 @@ inline void release_slot(std::uintptr_t code, const char* name) noexcept {
 }
 
 }  // namespace detail
-}  // namespace thunk
+THUNK_END_NAMESPACE
 
 #endif

@@ -30,7 +30,7 @@
 #  include <intrin.h>
 #endif
 
-namespace thunk {
+THUNK_BEGIN_NAMESPACE
 namespace detail {
 
 #if defined(THUNK_OS_LINUX)
@@ -107,6 +107,6 @@ inline void* pop_thread_context() noexcept {
 #endif
 
 }  // namespace detail
-}  // namespace thunk
+THUNK_END_NAMESPACE
 
 #endif

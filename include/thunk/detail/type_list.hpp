@@ -4,8 +4,9 @@
 
 #include <cstddef>
 #include <type_traits>
+#include "../config.hpp"
 
-namespace thunk {
+THUNK_BEGIN_NAMESPACE
 namespace detail {
 
 template <class... T>
@@ -30,6 +31,6 @@ inline constexpr bool dependent_false = false;
 inline constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
 }  // namespace detail
-}  // namespace thunk
+THUNK_END_NAMESPACE
 
 #endif

@@ -6,8 +6,9 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include "../config.hpp"
 
-namespace thunk {
+THUNK_BEGIN_NAMESPACE
 namespace detail {
 
 /// The compiler's pretty name of a function templated on T; the name is cut
@@ -45,6 +46,6 @@ inline void extract_type_name(const char* pretty, char* out, std::size_t n) noex
 }
 
 }  // namespace detail
-}  // namespace thunk
+THUNK_END_NAMESPACE
 
 #endif

@@ -30,8 +30,9 @@
 
 #include <cstdint>
 #include <cstring>
+#include "../../config.hpp"
 
-namespace thunk {
+THUNK_BEGIN_NAMESPACE
 namespace detail {
 namespace aarch64 {
 
@@ -92,6 +93,6 @@ inline void write_linux_stub(std::uint8_t* out, std::int64_t depth) {
 
 }  // namespace aarch64
 }  // namespace detail
-}  // namespace thunk
+THUNK_END_NAMESPACE
 
 #endif

@@ -31,8 +31,9 @@
 
 #include <cstdint>
 #include <cstring>
+#include "../../config.hpp"
 
-namespace thunk {
+THUNK_BEGIN_NAMESPACE
 namespace detail {
 namespace arm32 {
 
@@ -83,6 +84,6 @@ inline void write_linux_stub(std::uint8_t* out, std::int64_t depth) {
 
 }  // namespace arm32
 }  // namespace detail
-}  // namespace thunk
+THUNK_END_NAMESPACE
 
 #endif

@@ -28,8 +28,9 @@
 
 #include <cstdint>
 #include <cstring>
+#include "../../config.hpp"
 
-namespace thunk {
+THUNK_BEGIN_NAMESPACE
 namespace detail {
 namespace riscv64 {
 
@@ -87,6 +88,6 @@ inline void write_linux_stub(std::uint8_t* out, std::int64_t depth) {
 
 }  // namespace riscv64
 }  // namespace detail
-}  // namespace thunk
+THUNK_END_NAMESPACE
 
 #endif

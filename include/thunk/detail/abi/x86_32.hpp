@@ -25,8 +25,9 @@
 
 #include <cstdint>
 #include <cstring>
+#include "../../config.hpp"
 
-namespace thunk {
+THUNK_BEGIN_NAMESPACE
 namespace detail {
 namespace x86_32 {
 
@@ -78,6 +79,6 @@ inline void write_windows_stub(std::uint8_t* out, std::uint32_t teb_offset) {
 
 }  // namespace x86_32
 }  // namespace detail
-}  // namespace thunk
+THUNK_END_NAMESPACE
 
 #endif

@@ -26,8 +26,9 @@
 
 #include <cstdint>
 #include <cstring>
+#include "../../config.hpp"
 
-namespace thunk {
+THUNK_BEGIN_NAMESPACE
 namespace detail {
 namespace x86_64 {
 
@@ -116,6 +117,6 @@ inline void write_windows_stub(std::uint8_t* out, std::uint32_t teb_offset) {
 
 }  // namespace x86_64
 }  // namespace detail
-}  // namespace thunk
+THUNK_END_NAMESPACE
 
 #endif
