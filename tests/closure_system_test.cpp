@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "support/skip.hpp"
 
 #if THUNK_HAS_CLOSURE
 
@@ -265,7 +266,7 @@ TEST_CASE("after fork, closures made before still work in the child and the chil
 }
 
 TEST_CASE("under the kernel's W^X enforcement (PR_SET_MDWE) closures are still made and called",
-          "[closure][wx]") {
+          "[closure][wx][.may-skip:mdwe]") {
   const child_result r = in_child([] {
     if (prctl(65 /* PR_SET_MDWE */, 1 /* PR_MDWE_REFUSE_EXEC_GAIN */, 0, 0, 0) != 0) {
       std::fprintf(stderr, "MDWE unavailable: %s\n", std::strerror(errno));
@@ -291,8 +292,7 @@ TEST_CASE("under the kernel's W^X enforcement (PR_SET_MDWE) closures are still m
   INFO(r.err);
   REQUIRE(WIFEXITED(r.status));
   if (WEXITSTATUS(r.status) == 77) {
-    WARN("PR_SET_MDWE not supported by this kernel: " << r.err);
-    return;
+    THUNK_TEST_SKIP("PR_SET_MDWE not supported by this kernel: " << r.err);
   }
   CHECK(WEXITSTATUS(r.status) == 0);
 }
@@ -305,10 +305,10 @@ TEST_CASE("under the kernel's W^X enforcement (PR_SET_MDWE) closures are still m
 #          define THUNK_TEST_SANITIZED 1
 #        endif
 #      endif
-TEST_CASE("a failed allocation under a low RLIMIT_AS raises thunk::error, with no crash", "[closure][errors]") {
+TEST_CASE("a failed allocation under a low RLIMIT_AS raises thunk::error, with no crash",
+          "[closure][errors][.may-skip:rlimit-as]") {
 #      if defined(THUNK_TEST_SANITIZED)
-  WARN("skipped: the sanitizers' own allocators cannot run under a low RLIMIT_AS");
-  return;
+  THUNK_TEST_SKIP("the sanitizers' own allocators cannot run under a low RLIMIT_AS");
 #      endif
   const child_result r = in_child([] {
     // The handles' vector is reserved first, so only thunk memory runs out.
@@ -345,8 +345,7 @@ TEST_CASE("a failed allocation under a low RLIMIT_AS raises thunk::error, with n
   INFO(r.err);
   REQUIRE(WIFEXITED(r.status));
   if (WEXITSTATUS(r.status) == 77) {
-    WARN("skipped: " << r.err);
-    return;
+    THUNK_TEST_SKIP(r.err);
   }
   CHECK(WEXITSTATUS(r.status) == 0);
   CHECK(r.err.find("thunk::error") != std::string::npos);

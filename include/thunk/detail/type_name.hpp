@@ -39,9 +39,21 @@ inline void extract_type_name(const char* pretty, char* out, std::size_t n) noex
     b = pretty;
     e = pretty + std::strlen(pretty);
   }
-  std::size_t len = static_cast<std::size_t>(e - b);
-  if (len >= n) len = n - 1;
-  std::memcpy(out, b, len);
+  // Users name thunk::closure, not its inline ABI namespace: drop that part.
+#define THUNK_DETAIL_STR2(x) #x
+#define THUNK_DETAIL_STR(x) THUNK_DETAIL_STR2(x)
+  constexpr char abi_ns[] = THUNK_DETAIL_STR(THUNK_ABI_NAMESPACE) "::";
+#undef THUNK_DETAIL_STR
+#undef THUNK_DETAIL_STR2
+  constexpr std::size_t abi_len = sizeof abi_ns - 1;
+  std::size_t len = 0;
+  while (b < e && len + 1 < n) {
+    if (static_cast<std::size_t>(e - b) >= abi_len && std::memcmp(b, abi_ns, abi_len) == 0) {
+      b += abi_len;
+      continue;
+    }
+    out[len++] = *b++;
+  }
   out[len] = '\0';
 }
 
