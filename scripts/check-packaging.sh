@@ -3,7 +3,7 @@
 # program using every tier (tests/consumers/consumer.cpp), plus the single
 # header, the warning flags on our headers and the API reference:
 #
-#   find-package      cmake --install into a fresh prefix; find_package(thunk 0.1 CONFIG REQUIRED)
+#   find-package      cmake --install into a fresh prefix; find_package(thunk 0.2 CONFIG REQUIRED)
 #                     (and the installed thunk-config-version.cmake matches thunk/version.hpp)
 #   add-subdirectory  add_subdirectory(<this tree>)
 #   fetch-content     FetchContent from file://<this repository> at the committed HEAD
@@ -17,7 +17,12 @@
 #                     g++ with -fno-exceptions -fno-rtti, and MinGW-w64 x64 and i686 at
 #                     -O1 and -O2 where installed)
 #   no-exceptions     the consumer built with -fno-exceptions -fno-rtti (gcc and clang) and run
+#   bare-install      configure + install where Catch2 is missing: -DBUILD_TESTING=OFF (as
+#                     package builders pass it), and the defaults with Catch2 hidden; then the
+#                     find_package consumer against that install
 #   doxygen           doxygen docs/Doxyfile, warnings as errors (skipped without doxygen)
+#   windows-arm64     scripts/check-windows-arm64.sh (clang, aarch64-w64-windows-gnu, syntax)
+#   cet               scripts/check-cet.sh (IBT/SHSTK and BTI properties kept, landing pads)
 #
 #   scripts/check-packaging.sh            every route
 #   scripts/check-packaging.sh ROUTE...   only these
@@ -33,7 +38,11 @@ cxx=${CXX:-g++}
 logs=$root/build/pkg-logs
 mkdir -p "$logs"
 
-all_routes=(find-package add-subdirectory fetch-content pkg-config single-header warnings no-exceptions doxygen)
+all_routes=(find-package add-subdirectory fetch-content pkg-config bare-install single-header warnings no-exceptions
+            doxygen)
+# Checks kept in scripts of their own, run as routes when present.
+[ -x scripts/check-windows-arm64.sh ] && all_routes+=(windows-arm64)
+[ -x scripts/check-cet.sh ] && all_routes+=(cet)
 routes=("$@")
 ((${#routes[@]} == 0)) && routes=("${all_routes[@]}")
 for r in "${routes[@]}"; do
@@ -44,6 +53,13 @@ for r in "${routes[@]}"; do
 done
 
 have() { command -v "$1" >/dev/null 2>&1; }
+# How 32-bit x86 programs run here: natively or under qemu-i386 (empty: neither).
+i686_how="" i686_why=""
+if have i686-linux-gnu-gcc; then
+  i686_how=$("$root/scripts/i686-run" --which 2>"${TMPDIR:-/tmp}/thunk-i686-why.$$") || i686_how=""
+  i686_why=$(head -1 "${TMPDIR:-/tmp}/thunk-i686-why.$$"); rm -f "${TMPDIR:-/tmp}/thunk-i686-why.$$"
+  export THUNK_I686_HOW=$i686_how
+fi
 passed=0 failed=0
 log=/dev/null
 detail=""
@@ -63,13 +79,15 @@ tiers_of() {
   echo "$t"
 }
 
-# run_consumer EXE [SOURCE_TREE]: runs it, checks its verdict and the tiers it
-# exercised against those SOURCE_TREE (default: this one) has.
+# run_consumer EXE [SOURCE_TREE [RUNNER...]]: runs it (through RUNNER, e.g.
+# scripts/i686-run), checks its verdict and the tiers it exercised against
+# those SOURCE_TREE (default: this one) has.
 run_consumer() {
-  local out expected_tiers
-  expected_tiers=$(tiers_of "${2:-$root}")
-  echo "\$ $1" >>"$log"
-  out=$("$1" 2>&1)
+  local out expected_tiers exe=$1 tree=${2:-$root}
+  shift 2 2>/dev/null || shift
+  expected_tiers=$(tiers_of "$tree")
+  echo "\$ $* $exe" >>"$log"
+  out=$("$@" "$exe" 2>&1)
   local rc=$?
   echo "$out" >>"$log"
   if [ $rc != 0 ]; then
@@ -125,7 +143,7 @@ route_find-package() {
     || { detail="consumer configure failed (find_package)"; return 1; }
   run cmake --build "$b" -j "$jobs" || { detail="consumer build failed"; return 1; }
   run_consumer "$b/consumer" || return 1
-  detail="find_package(thunk 0.1 CONFIG REQUIRED) found $pv in a fresh prefix; 99.0 refused"
+  detail="find_package(thunk 0.2 CONFIG REQUIRED) found $pv in a fresh prefix; 99.0 refused"
 }
 
 route_add-subdirectory() {
@@ -205,29 +223,32 @@ route_single-header() {
   local c name exe
   for c in "$cxx" i686-linux-gnu-g++; do
     name=$c exe=$b/consumer-${c//[^A-Za-z0-9_.-]/_}
-    local extra=()
+    local extra=() runner=()
     if [ "$c" = i686-linux-gnu-g++ ]; then
-      have "$c" || { ok+=("i686 skipped: no i686-linux-gnu-g++"); continue; }
+      have "$c" || { bad+=("no i686-linux-gnu-g++ (g++-i686-linux-gnu)"); continue; }
       extra=(-static) name="$c -static"
+      if [ -z "$i686_how" ]; then bad+=("$name: $i686_why"); continue; fi
+      runner=("$root/scripts/i686-run") name="$name ($i686_how)"
     fi
     if ! run "$c" "${extra[@]}" -std=c++17 -Wall -Wextra -I single_include tests/consumers/consumer.cpp -o "$exe" -pthread; then
       bad+=("consumer does not build with $name -I single_include")
-    elif ! run_consumer "$exe"; then
+    elif ! run_consumer "$exe" "" "${runner[@]}"; then
       bad+=("$name: $detail")
     else
       ok+=("consumer $name")
     fi
   done
   # 3. examples/, with their output checks, against the single header alone,
-  #    native and i686 (static, run natively).
+  #    native and i686 (static; natively or under qemu-i386).
   local e target args
   for target in native i686; do
     e=$b/examples-$target
     if [ $target = native ]; then
       args=(-DCMAKE_CXX_COMPILER="$cxx")
     else
-      have i686-linux-gnu-g++ || continue
+      have i686-linux-gnu-g++ && [ -n "$i686_how" ] || continue
       args=(-DCMAKE_TOOLCHAIN_FILE="$root/cmake/toolchains/i686-linux-gnu.cmake")
+      [ "$i686_how" = qemu-i386 ] && args+=(-DCMAKE_CROSSCOMPILING_EMULATOR=qemu-i386)
     fi
     if ! run cmake -S tests/consumers/single_header_examples -B "$e" "${args[@]}"; then
       bad+=("examples ($target) configure failed")
@@ -320,6 +341,43 @@ route_no-exceptions() {
   ((${#ok[@]})) || { detail="SKIP: neither g++ nor clang++"; return 2; }
   detail="consumer with -fno-exceptions -fno-rtti: ${ok[*]}"
 }
+
+route_bare-install() {
+  local b=$root/build/pkg-bare p=$root/build/pkg-bare-prefix c ok=()
+  # Catch2 hidden: neither its CMake package nor Debian's v2 header is found.
+  local hide="/usr/include;/usr/local/include;/usr/lib/cmake/Catch2;/usr/share/cmake/Catch2;/usr/lib/x86_64-linux-gnu/cmake/Catch2"
+  for c in "-DBUILD_TESTING=OFF" "-DCMAKE_IGNORE_PATH=$hide"; do
+    rm -rf "$b" "$p"
+    run cmake -S "$root" -B "$b" -DCMAKE_CXX_COMPILER="$cxx" "$c" || { detail="configure failed with $c"; return 1; }
+    if [ "$c" != "-DBUILD_TESTING=OFF" ] && ! grep -q "Catch2 not found, the tests are not built" "$log"; then
+      detail="Catch2 was found although hidden ($c): the check proves nothing"
+      return 1
+    fi
+    run cmake --install "$b" --prefix "$p" || { detail="install failed with $c"; return 1; }
+    [ -f "$p/include/thunk/thunk.hpp" ] && [ -f "$p/share/cmake/thunk/thunk-config.cmake" ] ||
+      { detail="install with $c is incomplete"; return 1; }
+    rm -rf "$b-consumer"
+    run cmake -S tests/consumers/find_package -B "$b-consumer" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_PREFIX_PATH="$p" &&
+      run cmake --build "$b-consumer" -j "$jobs" || { detail="find_package consumer failed after install with $c"; return 1; }
+    run_consumer "$b-consumer/consumer" || return 1
+    ok+=("${c%%=*}")
+  done
+  detail="configured, installed and consumed without Catch2: ${ok[*]}"
+}
+
+# route_script SCRIPT: a check of its own that prints "N passed, N failed" last.
+route_script() {
+  run "$@"
+  local rc=$? summary
+  summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+  if [ $rc != 0 ] || [ -z "$summary" ]; then
+    detail="${1#"$root"/} exited $rc: ${summary:-no summary line} ($(grep -m1 -E 'FAIL' "$log"))"
+    return 1
+  fi
+  detail="${1#"$root"/}: $summary"
+}
+route_windows-arm64() { route_script "$root/scripts/check-windows-arm64.sh"; }
+route_cet() { route_script "$root/scripts/check-cet.sh"; }
 
 route_doxygen() {
   if ! have doxygen; then

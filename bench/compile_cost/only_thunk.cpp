@@ -1,0 +1,1 @@
+#include <thunk/thunk.hpp>
