@@ -24,6 +24,10 @@
 #   THUNK_ROWS_EXPERIMENTAL  1 (or a list of row names) runs the experimental
 #                            rows, which are otherwise skipped as not yet supported
 #   THUNK_NO_INSTALL=1       never run apt-get
+#   THUNK_CTEST_REPEAT       run each row's tests N times (setup and teardown
+#                            each time), stopping at the first failure
+#   THUNK_I686_RUN           native or qemu: how 32-bit x86 programs run
+#                            (default: natively where the kernel can, else qemu-i386)
 #   THUNK_TIME_BUDGET        seconds after which the remaining rows are skipped,
 #                            each reported with the reason (default: 3900 when
 #                            CI=true, 65 min — CI stops a run at 90 minutes and lands
@@ -324,17 +328,27 @@ row() {
     return
   fi
 
-  if [ -n "$row_setup" ] && ! "$row_setup" "$dir" "$log"; then
+  # THUNK_CTEST_REPEAT=N runs the test phase N times (setup and teardown
+  # included) and stops at the first failing run: the proof that a row does
+  # not flake.
+  local rep reps=${THUNK_CTEST_REPEAT:-1} base_env=("${row_env[@]}")
+  for ((rep = 1; rep <= reps; rep++)); do
+    row_env=("${base_env[@]}")
+    if [ -n "$row_setup" ] && ! "$row_setup" "$dir" "$log"; then
+      [ -n "$row_teardown" ] && "$row_teardown" "$dir" "$log"
+      add_result "failed" "yes" "-" "-" "-" "$((SECONDS - t0))" "$((t1 - t0))+$((t2 - t1))+0" "$setup_error"
+      echo "   $setup_error"
+      return
+    fi
+    echo "# ctest run $rep of $reps  (env: ${row_env[*]:-})" >>"$log"
+    (cd "$dir" && env "${row_env[@]}" ctest --output-on-failure --no-tests=error -j "$jobs" \
+       --timeout "$test_timeout" --output-junit "$junit") >>"$log" 2>&1
+    rc=$?
     [ -n "$row_teardown" ] && "$row_teardown" "$dir" "$log"
-    add_result "failed" "yes" "-" "-" "-" "$((SECONDS - t0))" "$((t1 - t0))+$((t2 - t1))+0" "$setup_error"
-    echo "   $setup_error"
-    return
-  fi
-  echo "# ctest  (env: ${row_env[*]:-})" >>"$log"
-  (cd "$dir" && env "${row_env[@]}" ctest --output-on-failure --no-tests=error -j "$jobs" \
-     --timeout "$test_timeout" --output-junit "$junit") >>"$log" 2>&1
-  rc=$?
-  [ -n "$row_teardown" ] && "$row_teardown" "$dir" "$log"
+    ((reps > 1)) && echo "   run $rep of $reps: ctest exited $rc, $(attr failures "$junit") failed, $(attr skipped "$junit") skipped"
+    { [ "$rc" != 0 ] || [ "$(attr failures "$junit")" != 0 ]; } && break
+  done
+  ((reps > 1)) && row_note="${row_note:+$row_note; }$((rep > reps ? reps : rep)) of $reps test runs"
   t3=$SECONDS
 
   total=$(attr tests "$junit"); failed=$(attr failures "$junit")
