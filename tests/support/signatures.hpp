@@ -892,11 +892,16 @@ inline T opaque(T v) noexcept {
 #if defined(THUNK_ARCH_X86_32) && (defined(__GNUC__) || defined(__clang__))
 // i386: who pops the arguments is part of the convention (stdcall, fastcall,
 // thiscall and vectorcall: the callee). invoke records the stack pointer just
-// before and just after the call; a callee that pops the wrong number of bytes
-// moves it. check_stack_balance compares that move with the one a
-// compiler-made function of the same type P causes through the same invoke.
+// before and just after the call; call_checked compares how far a call through
+// the pointer under test moved it with how far a compiler-made function of the
+// same type P, called through the same invoke, moves it. A callee that pops the
+// wrong number of bytes would leave the caller's frame off by that much and crash
+// it before any CHECK: while the pointer under test is called, invoke puts the
+// stack pointer back where the compiler-made callee left it (a no-op when the
+// two agree), so the difference is reported as a failed CHECK instead.
 #  define THUNK_TEST_CHECKS_STACK 1
 inline std::uintptr_t esp_before = 0, esp_after = 0;
+inline std::uintptr_t esp_repair = 0, esp_expected = 0;
 
 template <class P, class... A>
 THUNK_TEST_NOINLINE auto invoke(P p, A... a) -> decltype(p(a...)) {
@@ -904,10 +909,28 @@ THUNK_TEST_NOINLINE auto invoke(P p, A... a) -> decltype(p(a...)) {
   __asm__ __volatile__("movl %%esp, %0" : "=m"(esp_before) : : "memory");
   if constexpr (std::is_void<decltype(p(a...))>::value) {
     q(a...);
-    __asm__ __volatile__("movl %%esp, %0" : "=m"(esp_after) : : "memory");
+    __asm__ __volatile__(
+        "movl %%esp, %0\n\t"  // esp_after = esp
+        "cmpl $0, %1\n\t"     // if (esp_repair)
+        "je 1f\n\t"
+        "movl %2, %%esp\n\t"  //   esp = esp_before
+        "addl %3, %%esp\n"    //         + esp_expected
+        "1:"
+        : "=m"(esp_after)
+        : "m"(esp_repair), "m"(esp_before), "m"(esp_expected)
+        : "memory", "cc");
   } else {
     auto r = q(a...);
-    __asm__ __volatile__("movl %%esp, %0" : "=m"(esp_after) : : "memory");
+    __asm__ __volatile__(
+        "movl %%esp, %0\n\t"
+        "cmpl $0, %1\n\t"
+        "je 1f\n\t"
+        "movl %2, %%esp\n\t"
+        "addl %3, %%esp\n"
+        "1:"
+        : "=m"(esp_after)
+        : "m"(esp_repair), "m"(esp_before), "m"(esp_expected)
+        : "memory", "cc");
     return r;
   }
 }
@@ -937,15 +960,38 @@ THUNK_TEST_REFERENCE(__attribute__((vectorcall)))
 #  pragma GCC diagnostic pop
 #  undef THUNK_TEST_REFERENCE
 
-/// After a call through p: calls call_as(reference<P>::fn) (the same call from
-/// the same place with a compiler-made callee) and checks both moved the stack
-/// pointer alike.
-template <class P, class CallAs>
-void check_stack_balance(CallAs&& call_as) {
-  const std::intptr_t through_p = stack_moved();
-  call_as(static_cast<P>(&reference<P>::fn));
-  INFO("the stack pointer after the call through the thunk, relative to a compiler-made callee of P");
-  CHECK(through_p == stack_moved());
+/// call(p), where call makes one call through invoke with the pointer it is
+/// given: first with reference<P>::fn, then with p; checks both moved the stack
+/// pointer alike and returns what call(p) returned.
+template <class P, class Call>
+auto call_checked(P p, Call&& call) -> decltype(call(p)) {
+  call(static_cast<P>(&reference<P>::fn));
+  const std::intptr_t expected = stack_moved();
+  struct repair {
+    explicit repair(std::intptr_t e) {
+      esp_expected = static_cast<std::uintptr_t>(e);
+      esp_repair = 1;
+    }
+    ~repair() { esp_repair = 0; }
+  };
+  const auto check = [expected] {
+    INFO("how far the call moved the stack pointer (a compiler-made callee of P: " << expected << ")");
+    CHECK(stack_moved() == expected);
+  };
+  if constexpr (std::is_void<decltype(call(p))>::value) {
+    {
+      repair r(expected);
+      call(p);
+    }
+    check();
+  } else {
+    auto result = [&] {
+      repair r(expected);
+      return call(p);
+    }();
+    check();
+    return result;
+  }
 }
 #else
 #  define THUNK_TEST_CHECKS_STACK 0
@@ -953,9 +999,11 @@ template <class P, class... A>
 THUNK_TEST_NOINLINE auto invoke(P p, A... a) -> decltype(p(a...)) {
   return opaque(p)(a...);
 }
-/// Other targets: one stack-pointer rule for every convention (the caller's).
-template <class P, class CallAs>
-void check_stack_balance(CallAs&&) {}
+/// Other targets: the caller always pops, nothing to compare.
+template <class P, class Call>
+auto call_checked(P p, Call&& call) -> decltype(call(p)) {
+  return call(p);
+}
 #endif
 
 template <class P, class Tuple>
@@ -963,17 +1011,14 @@ auto apply(P p, const Tuple& args) {
   return std::apply([p](const auto&... a) { return invoke(p, a...); }, args);
 }
 
-/// c_side::apply(p, args), then (i386) the stack pointer check with the same arguments.
+/// c_side::apply(p, args) with the stack pointer check of call_checked (i386).
 template <class P, class Tuple>
 auto apply_checked(P p, const Tuple& args) {
-  if constexpr (std::is_void<decltype(apply(p, args))>::value) {
-    apply(p, args);
-    check_stack_balance<P>([&](P q) { apply(q, args); });
-  } else {
-    auto r = apply(p, args);
-    check_stack_balance<P>([&](P q) { (void)apply(q, args); });
-    return r;
-  }
+#if THUNK_TEST_CHECKS_STACK
+  return call_checked(p, [&args](P q) { return apply(q, args); });
+#else
+  return apply(p, args);
+#endif
 }
 }  // namespace c_side
 
