@@ -68,7 +68,10 @@ void run_referenced() {
   recorder<Case> rec;
   auto f = Kind::make(rec);
   auto cb = bind<V>(as_bound<Kind>(f));
-  CHECK(cb.function != nullptr);
+  // Compared outside Catch's decomposer: clang for MinGW mangles P and P in
+  // another convention (vectorcall) alike, and two instantiations would clash.
+  const bool bound = cb.function != nullptr;
+  CHECK(bound);
   CHECK(context_address(cb.context) == static_cast<void*>(&f));
   call_rounds<V>(rec, cb.function, cb.context);
 }
