@@ -32,12 +32,6 @@ TEST_CASE("closure: a thiscall pointer type gives a thiscall thunk", "[closure][
 }
 #  endif
 
-#  if THUNK_TEST_HAS_VECTORCALL
-TEST_CASE("closure: a vectorcall pointer type gives a vectorcall thunk", "[closure][vectorcall]") {
-  run_both_paths<cc_vectorcall, all_cases>();
-}
-#  endif
-
 #  if THUNK_TEST_HAS_MS_ABI
 TEST_CASE("closure: an ms_abi pointer type gives a Microsoft x64 thunk", "[closure][win64]") {
   run_both_paths<cc_ms_abi, all_cases>();

@@ -67,7 +67,7 @@ TEST_CASE("the register path is taken where the arguments leave an integer regis
   STATIC_REQUIRE(kind_of<cc, cases::win64_registers_full_structs>::value == general);
   STATIC_REQUIRE(kind_of<thunk::sysv64_cc, cases::registers_but_one>::value == thunk::detail::x86_64::r9);
   STATIC_REQUIRE(kind_of<thunk::sysv64_cc, cases::registers_full>::value == general);
-#    if THUNK_TEST_HAS_VECTORCALL
+#    if THUNK_TEST_VECTORCALL_EXISTS
   // vectorcall: always the general path.
   STATIC_REQUIRE(register_kind<thunk::vectorcall_cc, int, int>::value == general);
 #    endif

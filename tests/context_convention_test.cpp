@@ -61,13 +61,6 @@ TEST_CASE("with_context: a thiscall callback type gives a thiscall entry", "[con
 }
 #endif
 
-#if THUNK_TEST_HAS_VECTORCALL
-TEST_CASE("with_context: a vectorcall callback type gives a vectorcall entry", "[context][vectorcall]") {
-  STATIC_REQUIRE(std::is_same<thunk::convention_t<cc_vectorcall::pointer<int, void*>>, thunk::vectorcall_cc>::value);
-  run_convention<cc_vectorcall>();
-}
-#endif
-
 #if THUNK_TEST_HAS_MS_ABI
 TEST_CASE("with_context: an ms_abi callback type gives a Microsoft x64 entry", "[context][win64]") {
   STATIC_REQUIRE(std::is_same<thunk::convention_t<cc_ms_abi::pointer<int, void*>>, thunk::win64_cc>::value);

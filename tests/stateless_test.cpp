@@ -188,13 +188,6 @@ TEST_CASE("stateless: a thiscall callback type gives a thiscall function", "[sta
 }
 #endif
 
-#if THUNK_TEST_HAS_VECTORCALL
-TEST_CASE("stateless: a vectorcall callback type gives a vectorcall function", "[stateless][vectorcall]") {
-  STATIC_REQUIRE(std::is_same<thunk::convention_t<cc_vectorcall::pointer<int, int>>, thunk::vectorcall_cc>::value);
-  run_convention<cc_vectorcall>();
-}
-#endif
-
 #if THUNK_TEST_HAS_MS_ABI
 TEST_CASE("stateless: an ms_abi callback type gives a Microsoft x64 function", "[stateless][win64]") {
   STATIC_REQUIRE(std::is_same<thunk::convention_t<cc_ms_abi::pointer<int, int>>, thunk::win64_cc>::value);
