@@ -1,17 +1,14 @@
-// thunk/context.hpp: with_context, the tier for C APIs with a user-data slot.
+// thunk/context.hpp: with_context, the tier for C APIs with a user-data slot:
+// ownership, the explicit index, the forms P may take, real C APIs.
 //
-// Every case of the signature suite (tests/support/signatures.hpp) is bound with
-// the context slot first, in the middle and last, as void*, intptr_t and
-// uintptr_t, for a mutable lambda, a const lambda, a std::function and a function
-// object, in every calling convention the target has, and called from code that
-// cannot see through the pointer.
-#include <thunk/context.hpp>
-#include <thunk/context_slot.hpp>
-
+// The signature suite runs in context_suite_test.cpp, context_slot_test.cpp and
+// context_convention_test.cpp (three programs, so that they compile in parallel).
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <thunk/context.hpp>
+#include <thunk/context_slot.hpp>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -27,148 +24,7 @@
 #include "catch.hpp"
 #include "support/signatures.hpp"
 
-namespace {
 using namespace thunk_test;
-
-/// with_context<P>(f) where the rule finds the slot — and it must find the one
-/// the case put there — else the explicit form with_context<P, I>(f).
-template <class V, class F>
-auto bind(F&& f) {
-  using P = typename V::P;
-  if constexpr (V::found_automatically) {
-    static_assert(thunk::context_index_v<P> == V::index, "the library finds the context where the case put it");
-    return thunk::with_context<P>(std::forward<F>(f));
-  } else {
-    return thunk::with_context<P, V::index>(std::forward<F>(f));
-  }
-}
-
-template <class V, class Fn, class Ctx>
-void call_rounds(recorder<typename V::user>& rec, Fn fn, Ctx ctx) {
-  using Case = typename V::user;
-  using R = typename Case::result_type;
-  static_assert(std::is_same<Fn, typename V::P>::value, "the function is exactly the C callback type P");
-  static_assert(std::is_same<Ctx, typename V::context_type>::value, "the context has the type of P's slot");
-  static_assert(std::is_same<thunk::convention_t<Fn>, typename V::convention::tag>::value,
-                "the pointer has the convention P names");
-  for (unsigned seed = 0; seed < rounds; ++seed) {
-    const auto sent = Case::make_arguments(seed);
-    if constexpr (std::is_void<R>::value) {
-      V::call(fn, sent, ctx);
-    } else {
-      const R result = V::call(fn, sent, ctx);
-      check_result(result, Case::expected(sent));
-    }
-    check_arrival(rec, seed, sent);
-  }
-}
-
-/// A callable bound by reference: the context is its address.
-template <class V, class Kind>
-void run_referenced() {
-  using Case = typename V::user;
-  INFO(Kind::name << " bound to " << V::describe());
-  recorder<Case> rec;
-  auto f = Kind::make(rec);
-  auto cb = bind<V>(as_bound<Kind>(f));
-  CHECK(cb.function != nullptr);
-  CHECK(context_address(cb.context) == static_cast<void*>(&f));
-  call_rounds<V>(rec, cb.function, cb.context);
-}
-
-/// A callable passed as an rvalue: the result holds it.
-template <class V, class Kind>
-void run_owned() {
-  using Case = typename V::user;
-  INFO(Kind::name << " held by the result, " << V::describe());
-  recorder<Case> rec;
-  auto [fn, ctx] = bind<V>(Kind::make(rec));
-  call_rounds<V>(rec, fn, ctx);
-}
-
-template <class Kind, class Cases, slot S, class Ctx, class CC = cc_default>
-void run_all_referenced() {
-  for_each_case(Cases{}, [](auto tag) { run_referenced<context_case<typename decltype(tag)::type, S, Ctx, CC>, Kind>(); });
-}
-
-/// The nine placements of the slot (first / middle / last x void* / intptr_t /
-/// uintptr_t); rotated_case<Case, N> is placement N % 9. Rotating the placement
-/// over the suite puts every placement under many signatures without building
-/// every product (a smaller -O0 object: MinGW's COFF has a section limit).
-template <std::size_t N>
-inline constexpr slot rotated_slot = N % 3 == 0 ? slot::first : N % 3 == 1 ? slot::middle : slot::last;
-template <std::size_t N>
-using rotated_context_type =
-    std::conditional_t<(N / 3) % 3 == 0, void*, std::conditional_t<(N / 3) % 3 == 1, std::intptr_t, std::uintptr_t>>;
-template <class Case, std::size_t N, class CC = cc_default>
-using rotated_case = context_case<Case, rotated_slot<N>, rotated_context_type<N>, CC>;
-
-/// Calls f(type_tag<Case>, integral_constant<size_t, index of Case in the list>) for every case.
-template <class... T, class F, std::size_t... I>
-void for_each_indexed(types<T...>, F&& f, std::index_sequence<I...>) {
-  (f(type_tag<T>{}, std::integral_constant<std::size_t, I>{}), ...);
-}
-template <class... T, class F>
-void for_each_indexed(types<T...> list, F&& f) {
-  for_each_indexed(list, std::forward<F>(f), std::index_sequence_for<T...>{});
-}
-
-}  // namespace
-
-namespace {
-template <class Kind>
-inline constexpr std::size_t kind_offset = std::is_same<Kind, mutable_lambda>::value ? 0
-                                           : std::is_same<Kind, const_lambda>::value ? 2
-                                           : std::is_same<Kind, std_function>::value ? 4
-                                                                                     : 6;
-}  // namespace
-
-TEMPLATE_TEST_CASE("with_context: every argument of every signature arrives and the result comes back",
-                   "[context]", mutable_lambda, const_lambda, std_function, function_object) {
-  SECTION("void* context last") { run_all_referenced<TestType, all_cases, slot::last, void*>(); }
-  SECTION("the slot's place and type rotated over the suite") {
-    for_each_indexed(all_cases{}, [](auto tag, auto index) {
-      run_referenced<rotated_case<typename decltype(tag)::type, decltype(index)::value + kind_offset<TestType>>,
-                     TestType>();
-    });
-  }
-  SECTION("void* first and intptr_t in the middle") {
-    run_all_referenced<TestType, core_cases, slot::first, void*>();
-    run_all_referenced<TestType, core_cases, slot::middle, std::intptr_t>();
-  }
-}
-
-TEST_CASE("with_context: the context slot may be first, in the middle or last, as void*, intptr_t or uintptr_t",
-          "[context]") {
-  SECTION("void* first, in the middle, last: every signature") {
-    run_all_referenced<mutable_lambda, all_cases, slot::first, void*>();
-    run_all_referenced<mutable_lambda, all_cases, slot::middle, void*>();
-    run_all_referenced<mutable_lambda, all_cases, slot::last, void*>();
-  }
-  SECTION("a pointer-sized integer, its place rotated over every signature") {
-    for_each_indexed(all_cases{}, [](auto tag, auto index) {
-      run_referenced<rotated_case<typename decltype(tag)::type, 3 + decltype(index)::value % 6>, mutable_lambda>();
-    });
-  }
-  SECTION("the six integer placements, for the core signatures") {
-    for_each_case(core_cases{}, [](auto tag) {
-      using Case = typename decltype(tag)::type;
-      run_referenced<rotated_case<Case, 3>, function_object>();
-      run_referenced<rotated_case<Case, 4>, function_object>();
-      run_referenced<rotated_case<Case, 5>, function_object>();
-      run_referenced<rotated_case<Case, 6>, function_object>();
-      run_referenced<rotated_case<Case, 7>, function_object>();
-      run_referenced<rotated_case<Case, 8>, function_object>();
-    });
-  }
-}
-
-TEMPLATE_TEST_CASE("with_context: an rvalue callable is held by the result, unpacked with structured bindings",
-                   "[context]", mutable_lambda, const_lambda, std_function, function_object) {
-  for_each_indexed(core_cases{}, [](auto tag, auto index) {
-    run_owned<rotated_case<typename decltype(tag)::type, decltype(index)::value + kind_offset<TestType>>, TestType>();
-  });
-}
 
 TEST_CASE("with_context: an rvalue callable is moved into the result, a move-only one too", "[context]") {
   using P = int (*)(int, void*);
@@ -266,7 +122,9 @@ TEST_CASE("with_context<P, I>: the explicit index names the context parameter", 
     using P = const void* (*)(const void* data, void* buffer, std::uintptr_t user);
     STATIC_REQUIRE(thunk::context_index_v<P> == 1);  // the rule would take the void*
     char buffer[4] = {};
-    auto f = [](const void* data, void* out) -> const void* { return static_cast<const char*>(data) + (out != nullptr); };
+    auto f = [](const void* data, void* out) -> const void* {
+      return static_cast<const char*>(data) + (out != nullptr);
+    };
     auto cb = thunk::with_context<P, 2>(f);
     STATIC_REQUIRE(std::is_same<decltype(cb.context), std::uintptr_t>::value);
     const char text[] = "abc";
@@ -317,82 +175,6 @@ TEST_CASE("with_context: P may be a function type, a noexcept pointer or a free 
     auto cb = thunk::with_context<P>(f);
     CHECK(c_side::invoke(cb.function, static_cast<short>(-7), cb.context, 2.0f) == -68);
   }
-}
-
-// ---- calling conventions -----------------------------------------------------
-// The THUNK_* spellings are empty where a convention does not exist: the tests
-// run everywhere, and check the convention tag where it does.
-
-namespace {
-template <class CC>
-void run_convention() {
-  if (cases_left_out<CC>(all_cases{}) > 0)
-    WARN(cases_left_out<CC>(all_cases{}) << " signatures left out in " << CC::name
-                                         << ": this compiler cannot build them (see compiler_cannot_build)");
-  // Every signature, the slot's place and type rotated; the first and the last
-  // parameter matter most (ecx/edx on fastcall and thiscall, rcx on Win64).
-  for_each_indexed(all_cases{}, [](auto tag, auto index) {
-    using Case = typename decltype(tag)::type;
-    if constexpr (!compiler_cannot_build<CC, Case>) {
-      run_referenced<rotated_case<Case, decltype(index)::value, CC>, mutable_lambda>();
-      run_referenced<rotated_case<Case, decltype(index)::value + 2, CC>, function_object>();
-    }
-  });
-  for_each_indexed(core_cases{}, [](auto tag, auto index) {
-    using Case = typename decltype(tag)::type;
-    if constexpr (!compiler_cannot_build<CC, Case>) {
-      run_owned<rotated_case<Case, decltype(index)::value + 1, CC>, std_function>();
-    }
-  });
-}
-}  // namespace
-
-TEST_CASE("with_context: a stdcall callback type gives a stdcall entry", "[context][x86-stdcall]") {
-#if defined(THUNK_ARCH_X86_32)
-  STATIC_REQUIRE(std::is_same<thunk::convention_t<cc_stdcall::pointer<int, void*>>, thunk::stdcall_cc>::value);
-#endif
-  run_convention<cc_stdcall>();
-}
-
-TEST_CASE("with_context: a fastcall callback type gives a fastcall entry", "[context][x86-fastcall]") {
-#if defined(THUNK_ARCH_X86_32)
-  STATIC_REQUIRE(std::is_same<thunk::convention_t<cc_fastcall::pointer<int, void*>>, thunk::fastcall_cc>::value);
-#endif
-  run_convention<cc_fastcall>();
-}
-
-TEST_CASE("with_context: a thiscall callback type gives a thiscall entry", "[context][x86-thiscall]") {
-#if defined(THUNK_ARCH_X86_32)
-  STATIC_REQUIRE(std::is_same<thunk::convention_t<cc_thiscall::pointer<int, void*>>, thunk::thiscall_cc>::value);
-#endif
-  run_convention<cc_thiscall>();
-}
-
-TEST_CASE("with_context: an ms_abi callback type gives a Microsoft x64 entry", "[context][win64]") {
-#if defined(THUNK_ARCH_X86_64)
-  STATIC_REQUIRE(std::is_same<thunk::convention_t<cc_ms_abi::pointer<int, void*>>, thunk::win64_cc>::value);
-#endif
-  run_convention<cc_ms_abi>();
-}
-
-TEST_CASE("with_context: a sysv_abi callback type gives a System V x86-64 entry", "[context][sysv64]") {
-#if defined(THUNK_ARCH_X86_64)
-  STATIC_REQUIRE(std::is_same<thunk::convention_t<cc_sysv_abi::pointer<int, void*>>, thunk::sysv64_cc>::value);
-#endif
-  run_convention<cc_sysv_abi>();
-}
-
-TEST_CASE("with_context: the target's default convention is what a plain pointer has", "[context]") {
-#if defined(THUNK_ARCH_AARCH64)
-  STATIC_REQUIRE(std::is_same<thunk::default_cc, thunk::aapcs64_cc>::value);
-#elif defined(THUNK_ARCH_X86_32)
-  STATIC_REQUIRE(std::is_same<thunk::default_cc, thunk::cdecl_cc>::value);
-#elif defined(THUNK_ARCH_X86_64) && defined(THUNK_OS_WINDOWS)
-  STATIC_REQUIRE(std::is_same<thunk::default_cc, thunk::win64_cc>::value);
-#elif defined(THUNK_ARCH_X86_64)
-  STATIC_REQUIRE(std::is_same<thunk::default_cc, thunk::sysv64_cc>::value);
-#endif
-  run_convention<cc_default>();
 }
 
 // ---- real C APIs -------------------------------------------------------------

@@ -42,14 +42,15 @@
 #ifndef THUNK_TESTS_SUPPORT_SIGNATURES_HPP
 #define THUNK_TESTS_SUPPORT_SIGNATURES_HPP
 
-#include <thunk/signature.hpp>
-
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <limits>
 #include <ostream>
 #include <string>
+#include <thunk/signature.hpp>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -63,6 +64,15 @@
 #  define THUNK_TEST_NOINLINE
 #  define THUNK_TEST_ALWAYS_INLINE inline
 #endif
+
+/// A test program with nothing to run in this configuration reports skipped
+/// to ctest (exit code 77, its SKIP_RETURN_CODE) rather than passing empty.
+#define THUNK_TEST_SKIP_PROGRAM(NAME, REASON)    \
+  TEST_CASE(NAME) {                              \
+    std::fputs("SKIPPED: " REASON "\n", stdout); \
+    std::fflush(stdout);                         \
+    std::exit(77);                               \
+  }
 
 namespace thunk_test {
 
@@ -86,9 +96,49 @@ void for_each_case(types<T...>, F&& f) {
 
 // ---- calling conventions, spelled here independently of the library ---------
 // Each convention gives its pointer type and the tag thunk::convention_t must
-// read back from it. The THUNK_* spellings are empty where a convention does not
-// exist, so every test runs everywhere (on x86-64 Linux, cc_stdcall is the
-// default convention).
+// read back from it. THUNK_TEST_HAS_<CC> is 1 where the convention exists and
+// differs from the target's default: only there is a test named for it
+// instantiated (elsewhere THUNK_<CC> is empty and the test would re-run the
+// default convention under another name). target_conventions lists the default
+// and exactly those.
+#if defined(THUNK_ARCH_X86_32)
+#  define THUNK_TEST_HAS_STDCALL 1
+#  define THUNK_TEST_HAS_FASTCALL 1
+#  define THUNK_TEST_HAS_THISCALL 1
+#else
+#  define THUNK_TEST_HAS_STDCALL 0
+#  define THUNK_TEST_HAS_FASTCALL 0
+#  define THUNK_TEST_HAS_THISCALL 0
+#endif
+// GCC has no vectorcall; clang has it on i386 and on x86-64 Windows. But clang
+// (14, Itanium mangling) gives a vectorcall function type the mangled name of
+// the default one: a template instantiated for P and for P's vectorcall twin in
+// one program is one function to the compiler and the linker (a "definition
+// with same mangled name" error, or one silently replacing the other). So the
+// vectorcall suites run in a program of their own, vectorcall_test.cpp, which
+// defines THUNK_TEST_VECTORCALL_PROGRAM and instantiates nothing in the
+// default convention; elsewhere vectorcall counts as absent.
+#if defined(__clang__) && (defined(THUNK_ARCH_X86_32) || (defined(THUNK_ARCH_X86_64) && defined(THUNK_OS_WINDOWS)))
+#  define THUNK_TEST_VECTORCALL_EXISTS 1
+#else
+#  define THUNK_TEST_VECTORCALL_EXISTS 0
+#endif
+#if THUNK_TEST_VECTORCALL_EXISTS && defined(THUNK_TEST_VECTORCALL_PROGRAM)
+#  define THUNK_TEST_HAS_VECTORCALL 1
+#else
+#  define THUNK_TEST_HAS_VECTORCALL 0
+#endif
+#if defined(THUNK_ARCH_X86_64) && !defined(THUNK_OS_WINDOWS)
+#  define THUNK_TEST_HAS_MS_ABI 1
+#else
+#  define THUNK_TEST_HAS_MS_ABI 0
+#endif
+#if defined(THUNK_ARCH_X86_64) && defined(THUNK_OS_WINDOWS)
+#  define THUNK_TEST_HAS_SYSV_ABI 1
+#else
+#  define THUNK_TEST_HAS_SYSV_ABI 0
+#endif
+
 #if defined(__GNUC__) || defined(__clang__)
 #  pragma GCC diagnostic push
 // GCC says thiscall is "used for non-class method" on free function types, yet honours it.
@@ -104,7 +154,7 @@ struct cc_stdcall {
   static constexpr const char* name = "stdcall";
   template <class R, class... A>
   using pointer = R(THUNK_STDCALL*)(A...);
-#if defined(THUNK_ARCH_X86_32)
+#if THUNK_TEST_HAS_STDCALL
   using tag = thunk::stdcall_cc;
 #else
   using tag = thunk::default_cc;
@@ -114,7 +164,7 @@ struct cc_fastcall {
   static constexpr const char* name = "fastcall";
   template <class R, class... A>
   using pointer = R(THUNK_FASTCALL*)(A...);
-#if defined(THUNK_ARCH_X86_32)
+#if THUNK_TEST_HAS_FASTCALL
   using tag = thunk::fastcall_cc;
 #else
   using tag = thunk::default_cc;
@@ -124,8 +174,18 @@ struct cc_thiscall {
   static constexpr const char* name = "thiscall";
   template <class R, class... A>
   using pointer = R(THUNK_THISCALL*)(A...);
-#if defined(THUNK_ARCH_X86_32)
+#if THUNK_TEST_HAS_THISCALL
   using tag = thunk::thiscall_cc;
+#else
+  using tag = thunk::default_cc;
+#endif
+};
+struct cc_vectorcall {
+  static constexpr const char* name = "vectorcall";
+  template <class R, class... A>
+  using pointer = R(THUNK_VECTORCALL*)(A...);
+#if THUNK_TEST_VECTORCALL_EXISTS
+  using tag = thunk::vectorcall_cc;
 #else
   using tag = thunk::default_cc;
 #endif
@@ -154,8 +214,31 @@ struct cc_sysv_abi {
 #  pragma GCC diagnostic pop
 #endif
 
-/// Every convention the tests name (the ones this target lacks collapse to the default).
-using all_conventions = types<cc_default, cc_stdcall, cc_fastcall, cc_thiscall, cc_ms_abi, cc_sysv_abi>;
+/// The default convention and every other one this target has (none collapsed to the default).
+template <class... T>
+struct concat;
+template <class... A>
+struct concat<types<A...>> {
+  using type = types<A...>;
+};
+template <class... A, class... B, class... Rest>
+struct concat<types<A...>, types<B...>, Rest...> : concat<types<A..., B...>, Rest...> {};
+template <bool Has, class CC>
+using only_if = std::conditional_t<Has, types<CC>, types<>>;
+using target_conventions =
+    typename concat<types<cc_default>, only_if<THUNK_TEST_HAS_STDCALL, cc_stdcall>,
+                    only_if<THUNK_TEST_HAS_FASTCALL, cc_fastcall>, only_if<THUNK_TEST_HAS_THISCALL, cc_thiscall>,
+                    only_if<THUNK_TEST_HAS_VECTORCALL, cc_vectorcall>, only_if<THUNK_TEST_HAS_MS_ABI, cc_ms_abi>,
+                    only_if<THUNK_TEST_HAS_SYSV_ABI, cc_sysv_abi>>::type;
+
+template <class CC>
+struct convention_is_distinct : std::bool_constant<!std::is_same<typename CC::tag, thunk::default_cc>::value> {};
+template <class... CC>
+constexpr bool all_distinct_but_the_first(types<cc_default, CC...>) {
+  return (true && ... && convention_is_distinct<CC>::value);
+}
+static_assert(all_distinct_but_the_first(target_conventions{}),
+              "thunk_test: a convention named THUNK_TEST_HAS_* is the default's: its tests would re-run the default");
 
 // ---- values ------------------------------------------------------------------
 
@@ -199,16 +282,24 @@ T integer_value(std::uint64_t k) {
     return static_cast<char>('A' + k % 26);
   } else if constexpr (std::is_signed<T>::value) {
     // Negative, and using every byte: a missing sign extension or a truncation shows.
-    if constexpr (sizeof(T) == 1) return static_cast<T>(-2 - static_cast<std::int64_t>(k));
-    else if constexpr (sizeof(T) == 2) return static_cast<T>(-0x7F00 + 3 * static_cast<std::int64_t>(k));
-    else if constexpr (sizeof(T) == 4) return static_cast<T>(-0x7EDCBA98 + 0x10001 * static_cast<std::int64_t>(k));
-    else return static_cast<T>(-0x0123456789ABCDEFll - 0x100000001ll * static_cast<std::int64_t>(k));
+    if constexpr (sizeof(T) == 1)
+      return static_cast<T>(-2 - static_cast<std::int64_t>(k));
+    else if constexpr (sizeof(T) == 2)
+      return static_cast<T>(-0x7F00 + 3 * static_cast<std::int64_t>(k));
+    else if constexpr (sizeof(T) == 4)
+      return static_cast<T>(-0x7EDCBA98 + 0x10001 * static_cast<std::int64_t>(k));
+    else
+      return static_cast<T>(-0x0123456789ABCDEFll - 0x100000001ll * static_cast<std::int64_t>(k));
   } else {
     // The high bit set: a wrong sign extension shows.
-    if constexpr (sizeof(T) == 1) return static_cast<T>(0x80 + k);
-    else if constexpr (sizeof(T) == 2) return static_cast<T>(0x8000 + 0x101 * k);
-    else if constexpr (sizeof(T) == 4) return static_cast<T>(0xDEADBEEFull - 0x10001ull * k);
-    else return static_cast<T>(0xDEADBEEFCAFEF00Dull + 0x100000001ull * k);
+    if constexpr (sizeof(T) == 1)
+      return static_cast<T>(0x80 + k);
+    else if constexpr (sizeof(T) == 2)
+      return static_cast<T>(0x8000 + 0x101 * k);
+    else if constexpr (sizeof(T) == 4)
+      return static_cast<T>(0xDEADBEEFull - 0x10001ull * k);
+    else
+      return static_cast<T>(0xDEADBEEFCAFEF00Dull + 0x100000001ull * k);
   }
 }
 
@@ -218,8 +309,11 @@ T make_value(unsigned seed, unsigned pos) {
   if constexpr (is_test_struct<T>::value) {
     T v{};
     unsigned i = 0;
-    std::apply([&](auto&... field) { ((field = make_value<std::remove_reference_t<decltype(field)>>(seed, pos * 16 + i++)), ...); },
-               v.fields());
+    std::apply(
+        [&](auto&... field) {
+          ((field = make_value<std::remove_reference_t<decltype(field)>>(seed, pos * 16 + i++)), ...);
+        },
+        v.fields());
     return v;
   } else if constexpr (std::is_enum<T>::value) {
     return static_cast<T>(integer_value<std::underlying_type_t<T>>(k));
@@ -236,8 +330,7 @@ T make_value(unsigned seed, unsigned pos) {
     return k % 2 ? -v : v;
   } else if constexpr (std::is_same<T, long double>::value) {
     // Needs 63 bits of mantissa: a long double read as a double shows (where they differ).
-    const long double v =
-        static_cast<long double>((1ull << 61) + k * 1000003ull + pos * 77ull) + 0.25L;
+    const long double v = static_cast<long double>((1ull << 61) + k * 1000003ull + pos * 77ull) + 0.25L;
     return k % 2 ? -v : v;
   } else if constexpr (std::is_same<T, unary_fn>::value) {
     return unary_at(k + pos);
@@ -280,8 +373,9 @@ R result_from(std::uint64_t h) {
   if constexpr (is_test_struct<R>::value) {
     R v{};
     std::uint64_t i = 0;
-    std::apply([&](auto&... field) { ((field = result_from<std::remove_reference_t<decltype(field)>>(mix(h, ++i))), ...); },
-               v.fields());
+    std::apply(
+        [&](auto&... field) { ((field = result_from<std::remove_reference_t<decltype(field)>>(mix(h, ++i))), ...); },
+        v.fields());
     return v;
   } else if constexpr (std::is_enum<R>::value) {
     return static_cast<R>(result_from<std::underlying_type_t<R>>(h));
@@ -340,9 +434,9 @@ void check_result(const R& result, const R& expected) {
 
 // ---- structs by value --------------------------------------------------------
 // THUNK_TEST_FIELDS lists the fields: equality, printing, values and digests come from it.
-#define THUNK_TEST_FIELDS(...)                                 \
-  using thunk_test_struct = void;                              \
-  auto fields() { return std::tie(__VA_ARGS__); }              \
+#define THUNK_TEST_FIELDS(...)                    \
+  using thunk_test_struct = void;                 \
+  auto fields() { return std::tie(__VA_ARGS__); } \
   auto fields() const { return std::tie(__VA_ARGS__); }
 
 template <class T, class = std::enable_if_t<is_test_struct<T>::value>>
@@ -358,27 +452,83 @@ template <class T, class = std::enable_if_t<is_test_struct<T>::value>>
 std::ostream& operator<<(std::ostream& os, const T& v) {
   os << '{';
   const char* sep = "";
-  std::apply([&](const auto&... field) { ((os << sep << shown<std::decay_t<decltype(field)>>{field}, sep = ", "), ...); }, v.fields());
+  std::apply(
+      [&](const auto&... field) { ((os << sep << shown<std::decay_t<decltype(field)>>{field}, sep = ", "), ...); },
+      v.fields());
   return os << '}';
 }
 
-struct s1 { std::uint8_t a; THUNK_TEST_FIELDS(a) };                                   // 1 byte
-struct s2 { std::int16_t a; THUNK_TEST_FIELDS(a) };                                   // 2 bytes
-struct s3 { std::uint8_t a, b, c; THUNK_TEST_FIELDS(a, b, c) };                        // 3 bytes, odd size
-struct s8 { std::int32_t a; std::uint32_t b; THUNK_TEST_FIELDS(a, b) };               // 8
-struct s12 { std::int32_t a, b, c; THUNK_TEST_FIELDS(a, b, c) };                       // 12
-struct s16 { std::int64_t a; std::uint64_t b; THUNK_TEST_FIELDS(a, b) };              // 16, two registers
-struct mixed_fi { float f; std::int32_t i; THUNK_TEST_FIELDS(f, i) };                 // 8, float and int in one eightbyte
-struct mixed_di { double d; std::int64_t i; THUNK_TEST_FIELDS(d, i) };                // 16: SSE + INTEGER (SysV)
-struct mixed_ifd { std::int16_t i; float f; double d; THUNK_TEST_FIELDS(i, f, d) };  // 16: INTEGER + SSE
-struct hfa_f2 { float a, b; THUNK_TEST_FIELDS(a, b) };                                // all-float HFA
-struct hfa_f3 { float a, b, c; THUNK_TEST_FIELDS(a, b, c) };
-struct hfa_f4 { float a, b, c, d; THUNK_TEST_FIELDS(a, b, c, d) };
-struct hfa_d2 { double a, b; THUNK_TEST_FIELDS(a, b) };                               // all-double HFA
-struct hfa_d3 { double a, b, c; THUNK_TEST_FIELDS(a, b, c) };
-struct hfa_d4 { double a, b, c, d; THUNK_TEST_FIELDS(a, b, c, d) };                  // 32 bytes: v0-v3 on AArch64
-struct big40 { std::int64_t v[5]; THUNK_TEST_FIELDS(v[0], v[1], v[2], v[3], v[4]) };  // > 32 bytes
-struct big_mixed {                                                                      // > 32 bytes, mixed
+struct s1 {
+  std::uint8_t a;
+  THUNK_TEST_FIELDS(a)
+};  // 1 byte
+struct s2 {
+  std::int16_t a;
+  THUNK_TEST_FIELDS(a)
+};  // 2 bytes
+struct s3 {
+  std::uint8_t a, b, c;
+  THUNK_TEST_FIELDS(a, b, c)
+};  // 3 bytes, odd size
+struct s8 {
+  std::int32_t a;
+  std::uint32_t b;
+  THUNK_TEST_FIELDS(a, b)
+};  // 8
+struct s12 {
+  std::int32_t a, b, c;
+  THUNK_TEST_FIELDS(a, b, c)
+};  // 12
+struct s16 {
+  std::int64_t a;
+  std::uint64_t b;
+  THUNK_TEST_FIELDS(a, b)
+};  // 16, two registers
+struct mixed_fi {
+  float f;
+  std::int32_t i;
+  THUNK_TEST_FIELDS(f, i)
+};  // 8, float and int in one eightbyte
+struct mixed_di {
+  double d;
+  std::int64_t i;
+  THUNK_TEST_FIELDS(d, i)
+};  // 16: SSE + INTEGER (SysV)
+struct mixed_ifd {
+  std::int16_t i;
+  float f;
+  double d;
+  THUNK_TEST_FIELDS(i, f, d)
+};  // 16: INTEGER + SSE
+struct hfa_f2 {
+  float a, b;
+  THUNK_TEST_FIELDS(a, b)
+};  // all-float HFA
+struct hfa_f3 {
+  float a, b, c;
+  THUNK_TEST_FIELDS(a, b, c)
+};
+struct hfa_f4 {
+  float a, b, c, d;
+  THUNK_TEST_FIELDS(a, b, c, d)
+};
+struct hfa_d2 {
+  double a, b;
+  THUNK_TEST_FIELDS(a, b)
+};  // all-double HFA
+struct hfa_d3 {
+  double a, b, c;
+  THUNK_TEST_FIELDS(a, b, c)
+};
+struct hfa_d4 {
+  double a, b, c, d;
+  THUNK_TEST_FIELDS(a, b, c, d)
+};  // 32 bytes: v0-v3 on AArch64
+struct big40 {
+  std::int64_t v[5];
+  THUNK_TEST_FIELDS(v[0], v[1], v[2], v[3], v[4])
+};                  // > 32 bytes
+struct big_mixed {  // > 32 bytes, mixed
   double d[2];
   std::int32_t i[3];
   std::uint8_t tag[5];
@@ -452,8 +602,8 @@ struct basic_case {
 };
 
 // Defines a case type NAME for R(A...); its name reads as the signature.
-#define THUNK_TEST_SIGNATURE(NAME, R, ...)                                \
-  struct NAME : ::thunk_test::basic_case<R, __VA_ARGS__> {              \
+#define THUNK_TEST_SIGNATURE(NAME, R, ...)                                  \
+  struct NAME : ::thunk_test::basic_case<R, __VA_ARGS__> {                  \
     static constexpr const char* name = #NAME ": " #R "(" #__VA_ARGS__ ")"; \
   }
 
@@ -525,22 +675,78 @@ THUNK_TEST_SIGNATURE(eight_args, int32_t, int8_t, int16_t, int32_t, int64_t, uin
 THUNK_TEST_SIGNATURE(nine_args, double, double, int32_t, float, int64_t, long double, int8_t, s8, hfa_f2, uint32_t);
 THUNK_TEST_SIGNATURE(eleven_args, int64_t, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t, int32_t,
                      int32_t, int32_t, int32_t);
-THUNK_TEST_SIGNATURE(twelve_mixed, double, int8_t, float, uint16_t, double, int32_t, s8, uint64_t, hfa_d2,
-                     const char*, long double, bool, wide);
+THUNK_TEST_SIGNATURE(twelve_mixed, double, int8_t, float, uint16_t, double, int32_t, s8, uint64_t, hfa_d2, const char*,
+                     long double, bool, wide);
+
+// ---- signatures that fill the argument registers ----------------------------
+// The leading parameters take every integer and every vector argument register
+// of the default convention, so what follows goes on the stack:
+//   registers_but_one       leaves the last integer register free (a closure's
+//                           register path takes it), vectors overflow to the stack
+//   registers_full          every register taken; integers, floats and a 64-bit
+//                           integer on the stack (a closure takes the general path)
+//   registers_full_structs  the same with structs and an HFA on the stack
+// INT_REGS_BUT_ONE + LAST_INT_REG fill the integer registers, VEC_REGS the vector ones.
+#if defined(THUNK_ARCH_X86_64)
+// System V: rdi rsi rdx rcx r8 r9, xmm0-xmm7 (the win64_* cases below cover Microsoft x64).
+#  define THUNK_TEST_INT_REGS_BUT_ONE int32_t, const void*, uint16_t, const char*, int64_t
+#  define THUNK_TEST_VEC_REGS double, float, double, double, float, double, double, double
+#elif defined(THUNK_ARCH_AARCH64) || defined(THUNK_ARCH_RISCV64)
+// AAPCS64: x0-x7, v0-v7. RISC-V LP64D: a0-a7, fa0-fa7.
+#  define THUNK_TEST_INT_REGS_BUT_ONE int32_t, const void*, uint16_t, const char*, int64_t, int8_t, uint32_t
+#  define THUNK_TEST_VEC_REGS double, float, double, double, float, double, double, double
+#elif defined(THUNK_ARCH_ARM32)
+// AAPCS VFP (hard-float): r0-r3, d0-d7 (doubles only: no single-precision back-filling).
+#  define THUNK_TEST_INT_REGS_BUT_ONE int32_t, const void*, uint16_t
+#  define THUNK_TEST_VEC_REGS double, double, double, double, double, double, double, double
+#else
+// i386: cdecl and stdcall pass nothing in registers; fastcall takes ecx and edx,
+// thiscall ecx, vectorcall ecx, edx and xmm0-xmm5.
+#  define THUNK_TEST_INT_REGS_BUT_ONE int32_t
+#  define THUNK_TEST_VEC_REGS double, float, double, double, float, double
+#endif
+#define THUNK_TEST_LAST_INT_REG uint8_t
+// Expands the macros above before THUNK_TEST_SIGNATURE names the case.
+#define THUNK_TEST_SIGNATURE_X(NAME, R, ...) THUNK_TEST_SIGNATURE(NAME, R, __VA_ARGS__)
+THUNK_TEST_SIGNATURE_X(registers_but_one, double, THUNK_TEST_INT_REGS_BUT_ONE, THUNK_TEST_VEC_REGS, float, double);
+THUNK_TEST_SIGNATURE_X(registers_full, int64_t, THUNK_TEST_INT_REGS_BUT_ONE, THUNK_TEST_LAST_INT_REG,
+                       THUNK_TEST_VEC_REGS, int8_t, float, uint16_t, double, int64_t, const char*);
+THUNK_TEST_SIGNATURE_X(registers_full_structs, mixed_di, THUNK_TEST_INT_REGS_BUT_ONE, THUNK_TEST_LAST_INT_REG,
+                       THUNK_TEST_VEC_REGS, s12, hfa_d2, int8_t, big40, float);
+#if defined(THUNK_ARCH_X86_64)
+// Microsoft x64 (and vectorcall): argument n takes the n-th of rcx/xmm0, rdx/xmm1,
+// r8/xmm2, r9/xmm3 whatever its type; the rest go on the stack (vectorcall: the
+// 5th and 6th vector arguments take xmm4 and xmm5).
+THUNK_TEST_SIGNATURE(win64_last_register, double, int32_t, double, const void*);
+THUNK_TEST_SIGNATURE(win64_registers_full, int64_t, int32_t, double, const void*, float, int8_t, double, uint16_t,
+                     int64_t);
+THUNK_TEST_SIGNATURE(win64_registers_full_structs, mixed_di, s16, double, s8, float, s12, int8_t, hfa_d2, big40);
+THUNK_TEST_SIGNATURE(six_vector_positions, double, double, int32_t, float, double, double, float, double, int8_t);
+#endif
 }  // namespace cases
 
+/// The cases that fill the argument registers.
+#if defined(THUNK_ARCH_X86_64)
+using register_cases =
+    types<cases::registers_but_one, cases::registers_full, cases::registers_full_structs, cases::win64_last_register,
+          cases::win64_registers_full, cases::win64_registers_full_structs, cases::six_vector_positions>;
+#else
+using register_cases = types<cases::registers_but_one, cases::registers_full, cases::registers_full_structs>;
+#endif
+
 /// The whole suite.
-using all_cases = types<
-    cases::void_no_args, cases::int_no_args, cases::int8_pair, cases::uint8_pair, cases::int16_pair,
-    cases::uint16_pair, cases::int32_pair, cases::uint32_pair, cases::int64_pair, cases::uint64_single,
-    cases::widths_interleaved, cases::long_long_and_long, cases::pointer_sized_integers, cases::bools, cases::chars,
-    cases::float_single, cases::double_pair, cases::long_double_mixed, cases::float_int_interleaved,
-    cases::ten_doubles, cases::pointers, cases::function_pointer, cases::enums, cases::wide_enum,
-    cases::tiny_structs, cases::small_structs, cases::two_register_struct, cases::mixed_structs, cases::float_hfas,
-    cases::double_hfas, cases::large_struct, cases::large_mixed_structs, cases::odd_struct_return,
-    cases::double_hfa_return, cases::mixed_struct_return, cases::large_struct_return, cases::void_with_args,
-    cases::four_args, cases::five_args, cases::seven_args, cases::eight_args, cases::nine_args, cases::eleven_args,
-    cases::twelve_mixed>;
+using all_cases = typename concat<
+    types<cases::void_no_args, cases::int_no_args, cases::int8_pair, cases::uint8_pair, cases::int16_pair,
+          cases::uint16_pair, cases::int32_pair, cases::uint32_pair, cases::int64_pair, cases::uint64_single,
+          cases::widths_interleaved, cases::long_long_and_long, cases::pointer_sized_integers, cases::bools,
+          cases::chars, cases::float_single, cases::double_pair, cases::long_double_mixed, cases::float_int_interleaved,
+          cases::ten_doubles, cases::pointers, cases::function_pointer, cases::enums, cases::wide_enum,
+          cases::tiny_structs, cases::small_structs, cases::two_register_struct, cases::mixed_structs,
+          cases::float_hfas, cases::double_hfas, cases::large_struct, cases::large_mixed_structs,
+          cases::odd_struct_return, cases::double_hfa_return, cases::mixed_struct_return, cases::large_struct_return,
+          cases::void_with_args, cases::four_args, cases::five_args, cases::seven_args, cases::eight_args,
+          cases::nine_args, cases::eleven_args, cases::twelve_mixed>,
+    register_cases>::type;
 
 /// A representative subset, for the wider products (conventions x callables).
 using core_cases = types<cases::void_no_args, cases::int8_pair, cases::uint16_pair, cases::int64_pair,
@@ -695,14 +901,136 @@ inline T opaque(T v) noexcept {
   return v;
 }
 
+#if defined(THUNK_ARCH_X86_32) && (defined(__GNUC__) || defined(__clang__))
+// i386: who pops the arguments is part of the convention (stdcall, fastcall,
+// thiscall and vectorcall: the callee). invoke records the stack pointer just
+// before and just after the call; call_checked compares how far a call through
+// the pointer under test moved it with how far a compiler-made function of the
+// same type P, called through the same invoke, moves it. A callee that pops the
+// wrong number of bytes would leave the caller's frame off by that much and crash
+// it before any CHECK: while the pointer under test is called, invoke puts the
+// stack pointer back where the compiler-made callee left it (a no-op when the
+// two agree), so the difference is reported as a failed CHECK instead.
+#  define THUNK_TEST_CHECKS_STACK 1
+inline std::uintptr_t esp_before = 0, esp_after = 0;
+inline std::uintptr_t esp_repair = 0, esp_expected = 0;
+
+template <class P, class... A>
+THUNK_TEST_NOINLINE auto invoke(P p, A... a) -> decltype(p(a...)) {
+  P q = opaque(p);
+  __asm__ __volatile__("movl %%esp, %0" : "=m"(esp_before) : : "memory");
+  if constexpr (std::is_void<decltype(p(a...))>::value) {
+    q(a...);
+    __asm__ __volatile__(
+        "movl %%esp, %0\n\t"  // esp_after = esp
+        "cmpl $0, %1\n\t"     // if (esp_repair)
+        "je 1f\n\t"
+        "movl %2, %%esp\n\t"  //   esp = esp_before
+        "addl %3, %%esp\n"    //         + esp_expected
+        "1:"
+        : "=m"(esp_after)
+        : "m"(esp_repair), "m"(esp_before), "m"(esp_expected)
+        : "memory", "cc");
+  } else {
+    auto r = q(a...);
+    __asm__ __volatile__(
+        "movl %%esp, %0\n\t"
+        "cmpl $0, %1\n\t"
+        "je 1f\n\t"
+        "movl %2, %%esp\n\t"
+        "addl %3, %%esp\n"
+        "1:"
+        : "=m"(esp_after)
+        : "m"(esp_repair), "m"(esp_before), "m"(esp_expected)
+        : "memory", "cc");
+    return r;
+  }
+}
+
+/// How far the last invoke's call moved the stack pointer.
+inline std::intptr_t stack_moved() { return static_cast<std::intptr_t>(esp_after - esp_before); }
+
+/// reference<P>::fn: a function of exactly type P that the compiler made.
+template <class P>
+struct reference;
+#  define THUNK_TEST_REFERENCE(ATTR)                       \
+    template <class R, class... A>                         \
+    struct reference<R(ATTR*)(A...)> {                     \
+      static R ATTR fn(A...) {                             \
+        if constexpr (!std::is_void<R>::value) return R{}; \
+      }                                                    \
+    };
+#  pragma GCC diagnostic push
+#  pragma GCC diagnostic ignored "-Wattributes"
+THUNK_TEST_REFERENCE()
+THUNK_TEST_REFERENCE(__attribute__((stdcall)))
+THUNK_TEST_REFERENCE(__attribute__((fastcall)))
+THUNK_TEST_REFERENCE(__attribute__((thiscall)))
+#  if THUNK_TEST_VECTORCALL_EXISTS
+THUNK_TEST_REFERENCE(__attribute__((vectorcall)))
+#  endif
+#  pragma GCC diagnostic pop
+#  undef THUNK_TEST_REFERENCE
+
+/// call(p), where call makes one call through invoke with the pointer it is
+/// given: first with reference<P>::fn, then with p; checks both moved the stack
+/// pointer alike and returns what call(p) returned.
+template <class P, class Call>
+auto call_checked(P p, Call&& call) -> decltype(call(p)) {
+  call(static_cast<P>(&reference<P>::fn));
+  const std::intptr_t expected = stack_moved();
+  struct repair {
+    explicit repair(std::intptr_t e) {
+      esp_expected = static_cast<std::uintptr_t>(e);
+      esp_repair = 1;
+    }
+    ~repair() { esp_repair = 0; }
+  };
+  const auto check = [expected] {
+    INFO("how far the call moved the stack pointer (a compiler-made callee of P: " << expected << ")");
+    CHECK(stack_moved() == expected);
+  };
+  if constexpr (std::is_void<decltype(call(p))>::value) {
+    {
+      repair r(expected);
+      call(p);
+    }
+    check();
+  } else {
+    auto result = [&] {
+      repair r(expected);
+      return call(p);
+    }();
+    check();
+    return result;
+  }
+}
+#else
+#  define THUNK_TEST_CHECKS_STACK 0
 template <class P, class... A>
 THUNK_TEST_NOINLINE auto invoke(P p, A... a) -> decltype(p(a...)) {
   return opaque(p)(a...);
 }
+/// Other targets: the caller always pops, nothing to compare.
+template <class P, class Call>
+auto call_checked(P p, Call&& call) -> decltype(call(p)) {
+  return call(p);
+}
+#endif
 
 template <class P, class Tuple>
 auto apply(P p, const Tuple& args) {
   return std::apply([p](const auto&... a) { return invoke(p, a...); }, args);
+}
+
+/// c_side::apply(p, args) with the stack pointer check of call_checked (i386).
+template <class P, class Tuple>
+auto apply_checked(P p, const Tuple& args) {
+#if THUNK_TEST_CHECKS_STACK
+  return call_checked(p, [&args](P q) { return apply(q, args); });
+#else
+  return apply(p, args);
+#endif
 }
 }  // namespace c_side
 
@@ -719,7 +1047,9 @@ void* context_address(Ctx ctx) {
     return reinterpret_cast<void*>(ctx);
   }
 }
-inline const char* slot_name(slot s) { return s == slot::first ? "first" : s == slot::middle ? "in the middle" : "last"; }
+inline const char* slot_name(slot s) {
+  return s == slot::first ? "first" : s == slot::middle ? "in the middle" : "last";
+}
 
 template <class T>
 struct context_type_name;
