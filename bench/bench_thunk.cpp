@@ -94,6 +94,13 @@ void sort_with_context(int* p, std::size_t n, std::uint64_t* calls) {
   qsort_r(p, n, sizeof(int), cb.function, cb.context);
 }
 
+// thunk::call: the context tier with the slot found and exceptions carried.
+void sort_call(int* p, std::size_t n, std::uint64_t* calls) {
+  *calls = 0;
+  auto f = make_cmp(calls);
+  thunk::call(qsort_r, f, p, n, sizeof(int));
+}
+
 void sort_stateless(int* p, std::size_t n, std::uint64_t* calls) {
   *calls = 0;
   g_calls_ptr = calls;
@@ -139,6 +146,7 @@ const sort_variant sort_variants[] = {
     {r_plain_direct, "plain_direct", sort_plain_direct},
     {r_qsort_r, "qsort_r", sort_qsort_r},
     {r_with_context, "with_context", sort_with_context},
+    {r_with_context, "call", sort_call},
     {r_stateless, "stateless", sort_stateless},
     {r_stateless_fn, "stateless_fn", sort_stateless_fn},
 #if THUNK_BENCH_HAVE_CLOSURE
