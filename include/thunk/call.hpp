@@ -57,7 +57,7 @@ struct or_fail<npos, Fail> {
 
 template <class T>
 inline constexpr bool is_function_pointer =
-    std::is_pointer<T>::value && std::is_function<std::remove_pointer_t<T>>::value;
+    std::is_pointer<T>::value&& std::is_function<std::remove_pointer_t<T>>::value;
 
 template <class Api>
 struct no_callback_parameter {
@@ -118,8 +118,9 @@ struct callback_context_position {
     for (std::size_t j = Cb + 1; j < aargs::size; ++j) {
       std::size_t hit = npos, hits = 0;
       for (std::size_t i = 0; i < pargs::size; ++i) {
-        const bool candidate = search::void_count > 1 ? search::plain_voids[i]
-                                                       : (search::plain_voids[i] || search::ints[i] || search::cv_voids[i]);
+        const bool candidate = search::void_count > 1
+                                   ? search::plain_voids[i]
+                                   : (search::plain_voids[i] || search::ints[i] || search::cv_voids[i]);
         if (candidate && table::rows[i][j]) {
           hit = i;
           ++hits;
@@ -349,7 +350,8 @@ decltype(auto) call(Policy policy, Api&& api, F&& f, Rest&&... other_args) {
   using api_args = typename api_sig::argument_types;
   constexpr std::size_t cb = detail::given_or<CallbackIndex, detail::lazy_callback_position<api_type>>::value;
   using P = detail::at_t<cb, api_args>;
-  static_assert(detail::is_function_pointer<P>, "thunk::call: the parameter at CallbackIndex is not a function pointer");
+  static_assert(detail::is_function_pointer<P>,
+                "thunk::call: the parameter at CallbackIndex is not a function pointer");
   using sig = signature<P>;
   using pargs = typename sig::argument_types;
   using R = typename sig::result_type;

@@ -16,11 +16,11 @@
 #include <type_traits>
 #include <utility>
 
+#include "config.hpp"
 #include "context_slot.hpp"
 #include "detail/invoke.hpp"
 #include "exception_policy.hpp"
 #include "signature.hpp"
-#include "config.hpp"
 
 THUNK_BEGIN_NAMESPACE
 
@@ -179,21 +179,20 @@ auto with_context(F&& f, Policy = Policy()) {
   using args = typename sig::argument_types;
   using ctx_type = detail::at_t<index, args>;
   using pointer = typename sig::pointer;
-  using stored = std::conditional_t<std::is_function<std::remove_reference_t<F>>::value,
-                                    std::decay_t<F>, std::remove_reference_t<F>>;
-  static_assert(detail::callable_check<stored, typename sig::result_type,
-                                       typename detail::drop_at<args, index>::type>::value,
-                "thunk: see the diagnostic above");
+  using stored = std::conditional_t<std::is_function<std::remove_reference_t<F>>::value, std::decay_t<F>,
+                                    std::remove_reference_t<F>>;
+  static_assert(
+      detail::callable_check<stored, typename sig::result_type, typename detail::drop_at<args, index>::type>::value,
+      "thunk: see the diagnostic above");
   constexpr bool captures = detail::policy_captures<Policy>;
   pointer fn = detail::context_function<P, index, stored, captures>();
   if constexpr (std::is_lvalue_reference<F>::value && !std::is_function<std::remove_reference_t<F>>::value) {
-    return context_callback<pointer, ctx_type>{fn, detail::to_context<ctx_type>(
-                                                       const_cast<void*>(static_cast<const volatile void*>(&f)))};
+    return context_callback<pointer, ctx_type>{
+        fn, detail::to_context<ctx_type>(const_cast<void*>(static_cast<const volatile void*>(&f)))};
   } else {
     return owning_context_callback<pointer, ctx_type, std::remove_const_t<stored>>(std::forward<F>(f), fn);
   }
 }
-
 
 THUNK_END_NAMESPACE
 

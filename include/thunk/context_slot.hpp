@@ -40,8 +40,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "signature.hpp"
 #include "config.hpp"
+#include "signature.hpp"
 
 THUNK_BEGIN_NAMESPACE
 namespace detail {
@@ -53,26 +53,24 @@ inline constexpr bool is_plain_void_pointer = std::is_same<std::remove_cv_t<T>, 
 /// void*, const void*, volatile void*, const volatile void*.
 template <class T>
 inline constexpr bool is_void_pointer =
-    std::is_pointer<std::remove_cv_t<T>>::value && std::is_void<std::remove_pointer_t<std::remove_cv_t<T>>>::value;
+    std::is_pointer<std::remove_cv_t<T>>::value&& std::is_void<std::remove_pointer_t<std::remove_cv_t<T>>>::value;
 
 template <class T>
 inline constexpr bool is_long_family = std::is_same<T, long>::value || std::is_same<T, unsigned long>::value ||
-                                       std::is_same<T, long long>::value ||
-                                       std::is_same<T, unsigned long long>::value;
+                                       std::is_same<T, long long>::value || std::is_same<T, unsigned long long>::value;
 
 /// An integer the automatic rule takes: of the long family (never int, so
 /// that i386 and ARMv7 answer as x86-64 does) and as wide as a pointer.
 template <class T>
-inline constexpr bool is_pointer_sized_integer =
-    is_long_family<std::remove_cv_t<T>> && sizeof(T) == sizeof(void*);
+inline constexpr bool is_pointer_sized_integer = is_long_family<std::remove_cv_t<T>> && sizeof(T) == sizeof(void*);
 
 /// A type that can carry a pointer when named explicitly: any object pointer
 /// (any cv) or an integer as wide as a pointer.
 template <class T>
-inline constexpr bool is_context_type =
-    (std::is_pointer<std::remove_cv_t<T>>::value &&
-     !std::is_function<std::remove_pointer_t<std::remove_cv_t<T>>>::value) ||
-    (std::is_integral<T>::value && !std::is_same<std::remove_cv_t<T>, bool>::value && sizeof(T) == sizeof(void*));
+inline constexpr bool is_context_type = (std::is_pointer<std::remove_cv_t<T>>::value &&
+                                         !std::is_function<std::remove_pointer_t<std::remove_cv_t<T>>>::value) ||
+                                        (std::is_integral<T>::value &&
+                                         !std::is_same<std::remove_cv_t<T>, bool>::value && sizeof(T) == sizeof(void*));
 
 /// Positions of the context candidates in a parameter list, as a list of indices.
 template <std::size_t... I>
@@ -103,10 +101,10 @@ struct context_search<type_list<A...>> {
   static constexpr std::size_t void_count = count(plain_voids);
   static constexpr std::size_t int_count = count(ints);
   static constexpr std::size_t cv_void_count = count(cv_voids);
-  static constexpr std::size_t index = void_count == 1                                           ? first(plain_voids)
-                                       : (void_count == 0 && int_count == 1)                      ? first(ints)
+  static constexpr std::size_t index = void_count == 1                                             ? first(plain_voids)
+                                       : (void_count == 0 && int_count == 1)                       ? first(ints)
                                        : (void_count == 0 && int_count == 0 && cv_void_count == 1) ? first(cv_voids)
-                                                                                                  : npos;
+                                                                                                   : npos;
   static constexpr bool ambiguous = void_count > 1 || (void_count == 0 && int_count > 1);
   /// The tier that made it ambiguous (or the one to match against an API's
   /// parameters in thunk::call).
@@ -128,15 +126,15 @@ struct ambiguous_context_parameter_candidates_are {
 template <class P, class L, std::size_t... I>
 constexpr auto list_candidates(std::index_sequence<I...>) {
   using S = context_search<L>;
-  return ambiguous_context_parameter_candidates_are<
-      P, (S::candidates[I] ? I : npos)...>::value;
+  return ambiguous_context_parameter_candidates_are<P, (S::candidates[I] ? I : npos)...>::value;
 }
 
 template <class P>
 struct no_context_parameter {
   static_assert(dependent_false<P>,
                 "thunk: the callback type P has no context parameter (no void*, no pointer-sized long, "
-                "LPARAM or DWORD_PTR — an int is never one — and not exactly one const void*): the API cannot hand the callable back. Use thunk::closure<P> (a real thunk), or "
+                "LPARAM or DWORD_PTR — an int is never one — and not exactly one const void*): the API cannot hand the "
+                "callable back. Use thunk::closure<P> (a real thunk), or "
                 "thunk::stateless<P> for a callable without state.");
   static constexpr std::size_t value = npos;
 };
