@@ -1,6 +1,5 @@
 // Two pointer-sized integers and no void*: the explicit index decides.
 #include <cstdint>
-
 #include <thunk/context.hpp>
 
 void use() {
