@@ -9,6 +9,7 @@
 //   thunk/bindable.hpp         thunk::is_bindable_v<P, F>: what closure<P> accepts
 //   thunk/closure.hpp          thunk::closure<P>            (run-time thunks)
 //   thunk/static_closure.hpp   thunk::static_closure<P, N>  (no run-time code)
+//   thunk/typed_static_closure.hpp  thunk::typed_static_closure<P, F, N> (a pool typed by the callable)
 //   thunk/scoped_registration.hpp  register/unregister pairs (SetTimer/KillTimer)
 #ifndef THUNK_THUNK_HPP
 #define THUNK_THUNK_HPP
@@ -26,6 +27,7 @@
 #include "signature.hpp"
 #include "stateless.hpp"
 #include "static_closure.hpp"
+#include "typed_static_closure.hpp"
 #include "version.hpp"
 
 #endif
