@@ -126,12 +126,7 @@ inline running_binding*& running_bindings() noexcept {
 /// the release an owner deferred to it.
 class running_scope {
  public:
-  // Three stores and the head: the release's arguments are written only
-  // when an owner defers one.
-  explicit running_scope(const void* id) noexcept {
-    node_.id = id;
-    node_.next = running_bindings();
-    node_.release.run = nullptr;
+  explicit running_scope(const void* id) noexcept : node_{id, running_bindings(), {nullptr, nullptr, nullptr}} {
     running_bindings() = &node_;
   }
   ~running_scope() {
