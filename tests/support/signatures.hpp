@@ -794,7 +794,12 @@ struct context_case {
   using parameter_types = typename insert_type<index, Ctx, typename Case::argument_types>::type;
   using P = typename pointer_from<CC, typename Case::result_type, parameter_types>::type;
   /// Whether thunk::with_context<P>(f) can find the slot by itself (else the explicit form).
-  static constexpr bool found_automatically = auto_rule<parameter_types>::unambiguous;
+  // ... and finds it at the slot this case put there, not at another parameter.
+  static constexpr bool found_automatically =
+      (is_void_ptr<Ctx> && auto_rule<parameter_types>::voids == 1) ||
+      (is_ptr_sized_int<Ctx> && auto_rule<parameter_types>::voids == 0 && auto_rule<parameter_types>::ints == 1) ||
+      (is_cv_void_ptr<Ctx> && !is_void_ptr<Ctx> && auto_rule<parameter_types>::voids == 0 &&
+       auto_rule<parameter_types>::ints == 0 && auto_rule<parameter_types>::cv_voids == 1);
 
   static std::string describe() {
     return std::string(Case::name) + ", " + context_type_name<Ctx>::value + " context " + slot_name(S) + ", " +
