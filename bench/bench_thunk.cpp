@@ -5,9 +5,8 @@
 
 #include <array>
 #include <cstdint>
-#include <vector>
-
 #include <thunk/thunk.hpp>
+#include <vector>
 
 #include "common.hpp"
 
@@ -15,6 +14,10 @@
 #  if __has_include(<thunk/static_closure.hpp>)
 #    include <thunk/static_closure.hpp>
 #    define THUNK_BENCH_HAVE_STATIC_CLOSURE 1
+#  endif
+#  if __has_include(<thunk/typed_static_closure.hpp>)
+#    include <thunk/typed_static_closure.hpp>
+#    define THUNK_BENCH_HAVE_TYPED_STATIC_CLOSURE 1
 #  endif
 #endif
 
@@ -94,6 +97,13 @@ void sort_with_context(int* p, std::size_t n, std::uint64_t* calls) {
   qsort_r(p, n, sizeof(int), cb.function, cb.context);
 }
 
+// thunk::call: the context tier with the slot found and exceptions carried.
+void sort_call(int* p, std::size_t n, std::uint64_t* calls) {
+  *calls = 0;
+  auto f = make_cmp(calls);
+  thunk::call(qsort_r, f, p, n, sizeof(int));
+}
+
 void sort_stateless(int* p, std::size_t n, std::uint64_t* calls) {
   *calls = 0;
   g_calls_ptr = calls;
@@ -128,6 +138,16 @@ void sort_static_closure(int* p, std::size_t n, std::uint64_t* calls) {
 }
 #endif
 
+#if THUNK_BENCH_HAVE_TYPED_STATIC_CLOSURE
+struct qsort_typed_tag {};
+void sort_typed_static_closure(int* p, std::size_t n, std::uint64_t* calls) {
+  *calls = 0;
+  using cmp_t = decltype(make_cmp(calls));
+  thunk::typed_static_closure<int (*)(const void*, const void*), cmp_t, 4, qsort_typed_tag> c(make_cmp(calls));
+  qsort(p, n, sizeof(int), c.get());
+}
+#endif
+
 struct sort_variant {
   int rank;
   const char* name;
@@ -139,6 +159,7 @@ const sort_variant sort_variants[] = {
     {r_plain_direct, "plain_direct", sort_plain_direct},
     {r_qsort_r, "qsort_r", sort_qsort_r},
     {r_with_context, "with_context", sort_with_context},
+    {r_with_context, "call", sort_call},
     {r_stateless, "stateless", sort_stateless},
     {r_stateless_fn, "stateless_fn", sort_stateless_fn},
 #if THUNK_BENCH_HAVE_CLOSURE
@@ -146,6 +167,9 @@ const sort_variant sort_variants[] = {
 #endif
 #if THUNK_BENCH_HAVE_STATIC_CLOSURE
     {r_static_closure, "static_closure", sort_static_closure},
+#endif
+#if THUNK_BENCH_HAVE_TYPED_STATIC_CLOSURE
+    {r_static_closure, "typed_static_closure", sort_typed_static_closure},
 #endif
 };
 constexpr std::size_t variant_count = sizeof sort_variants / sizeof sort_variants[0];
@@ -193,8 +217,7 @@ void qsort_paired(benchmark::State& state) {
 [[maybe_unused]] const bool qsort_registered = [] {
   for (const sort_variant& v : sort_variants) {
     auto sort = v.sort;
-    add_benchmark(g_qsort, v.rank, std::string("qsort/") + v.name,
-                  [sort](benchmark::State& s) { run_qsort(s, sort); });
+    add_benchmark(g_qsort, v.rank, std::string("qsort/") + v.name, [sort](benchmark::State& s) { run_qsort(s, sort); });
   }
   add_benchmark(g_qsort_paired, 0, "qsort_paired/thunk", qsort_paired);
   return true;
@@ -219,8 +242,7 @@ void closure_batch(benchmark::State& state) {
   std::uint64_t counter = 0;
   std::vector<closure_t> handles(batch);
   run_batch(
-      state, [&](int) { return closure_t(make_cmp(&counter)); }, [](closure_t& c) { c.reset(); },
-      handles.data());
+      state, [&](int) { return closure_t(make_cmp(&counter)); }, [](closure_t& c) { c.reset(); }, handles.data());
 }
 
 void closure_threads(benchmark::State& state) {
@@ -248,9 +270,9 @@ void closure_threads_one(benchmark::State& state) {
   add_benchmark(g_create_destroy, r_closure, "create_destroy/thunk", closure_create_destroy);
   add_benchmark(g_create_batch, r_closure, "create_batch/thunk", closure_batch);
   add_benchmark(g_create_threads, r_closure, "create_threads/thunk", closure_threads,
-                 [](benchmark::internal::Benchmark* b) { b->Threads(1)->Threads(2)->UseRealTime(); });
+                [](benchmark::internal::Benchmark* b) { b->Threads(1)->Threads(2)->UseRealTime(); });
   add_benchmark(g_create_threads_one, r_closure, "create_threads_one/thunk", closure_threads_one,
-                 [](benchmark::internal::Benchmark* b) { b->Threads(1)->Threads(2)->UseRealTime(); });
+                [](benchmark::internal::Benchmark* b) { b->Threads(1)->Threads(2)->UseRealTime(); });
 
   static std::vector<closure_t> live;
   static std::uint64_t warm_counter = 0;

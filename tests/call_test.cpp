@@ -4,12 +4,11 @@
 //
 // The fake APIs below are extern "C" and never inlined: they call the callback
 // the way a C library does, through a pointer they receive.
-#include <thunk/context.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <thunk/context.hpp>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -50,8 +49,14 @@ THUNK_TEST_NOINLINE void fake_visit_names(const char* const* names, std::size_t 
 }
 
 /// A void API, the context an integer, an output parameter after it.
-typedef void (*accumulate_proc)(std::intptr_t ctx, double value, double* total);
-THUNK_TEST_NOINLINE void fake_accumulate(accumulate_proc proc, std::intptr_t ctx, const double* values, int count,
+// LONG_PTR's and ULONG_PTR's shape: pointer-sized integers of the long family
+// on every target, as Windows spells them (intptr_t is int on ILP32, which the
+// context rule never takes).
+using long_ptr = std::conditional_t<sizeof(long) == sizeof(void*), long, long long>;
+using ulong_ptr = std::make_unsigned_t<long_ptr>;
+
+typedef void (*accumulate_proc)(long_ptr ctx, double value, double* total);
+THUNK_TEST_NOINLINE void fake_accumulate(accumulate_proc proc, long_ptr ctx, const double* values, int count,
                                          double* total) {
   for (int i = 0; i < count; ++i) thunk_test::c_side::opaque(proc)(ctx, values[i], total);
 }
@@ -73,7 +78,7 @@ THUNK_TEST_NOINLINE range fake_measure(int count, measure_proc proc, void* ctx) 
 
 // ---- a Win32-like API: stdcall on i386 ----
 typedef int BOOL;
-typedef std::intptr_t LPARAM;
+typedef long_ptr LPARAM;
 struct fake_window {
   int id;
   const char* title;
@@ -91,7 +96,7 @@ THUNK_TEST_NOINLINE BOOL THUNK_STDCALL fake_enum_windows(WNDENUMPROC proc, LPARA
 
 // ---- EnumFontFamiliesEx-like: DWORD and LPARAM both pointer-sized after the callback ----
 // (DWORD is pointer-sized on i386; here it is made so everywhere.)
-typedef std::uintptr_t DWORD_PS;
+typedef ulong_ptr DWORD_PS;
 struct LOGFONT_ {
   char face[32];
   int height;
@@ -143,19 +148,25 @@ int free_visitor(int item) {
 
 TEST_CASE("call: the callback first, its context right after it, the result of the API comes back", "[context]") {
   std::vector<int> seen;
-  const int calls = thunk::call(fake_for_each, [&](int item) {
-    seen.push_back(item);
-    return 1;
-  }, 5);
+  const int calls = thunk::call(
+      fake_for_each,
+      [&](int item) {
+        seen.push_back(item);
+        return 1;
+      },
+      5);
   CHECK(calls == 5);
   CHECK(seen == std::vector<int>{0, 3, 6, 9, 12});
 
   SECTION("the callback's result reaches the API: 0 stops it") {
     std::vector<int> stopped;
-    const int n = thunk::call(fake_for_each, [&](int item) {
-      stopped.push_back(item);
-      return item < 6 ? 1 : 0;
-    }, 100);
+    const int n = thunk::call(
+        fake_for_each,
+        [&](int item) {
+          stopped.push_back(item);
+          return item < 6 ? 1 : 0;
+        },
+        100);
     CHECK(n == 3);
     CHECK(stopped == std::vector<int>{0, 3, 6});
   }
@@ -164,10 +175,13 @@ TEST_CASE("call: the callback first, its context right after it, the result of t
 TEST_CASE("call: the callback in the middle, the context after another argument", "[context]") {
   std::vector<std::pair<int, double>> seen;
   const long factor = 10;
-  const long result = thunk::call(fake_weigh, [&](int item, double scale) {
-    seen.emplace_back(item, scale);
-    return factor * item;
-  }, 1000L, 4);
+  const long result = thunk::call(
+      fake_weigh,
+      [&](int item, double scale) {
+        seen.emplace_back(item, scale);
+        return factor * item;
+      },
+      1000L, 4);
   CHECK(result == 1000 + 10 * (1 + 2 + 3 + 4));
   REQUIRE(seen.size() == 4);
   CHECK(seen[3] == std::make_pair(4, 2.0));
@@ -177,10 +191,13 @@ TEST_CASE("call<Cb, Ctx>: the explicit form when the context comes before the ca
   const char* names[] = {"alpha", "beta", "gamma"};
   std::string joined;
   std::size_t index_sum = 0;
-  thunk::call<3, 2>(fake_visit_names, [&](const char* name, std::size_t index) {
-    joined += name;
-    index_sum += index;
-  }, names, std::size_t{3});
+  thunk::call<3, 2>(
+      fake_visit_names,
+      [&](const char* name, std::size_t index) {
+        joined += name;
+        index_sum += index;
+      },
+      names, std::size_t{3});
   CHECK(joined == "alphabetagamma");
   CHECK(index_sum == 3);
 }
@@ -201,7 +218,8 @@ TEST_CASE("call: a void API, an integer context and an output parameter", "[cont
 
 TEST_CASE("call: a struct returned by the API comes back", "[context]") {
   const double offset = -2.5;
-  const range r = thunk::call(fake_measure, [&](int i) { return (i - 2) * (i - 2) + offset; }, 5);
+  const range r = thunk::call(
+      fake_measure, [&](int i) { return (i - 2) * (i - 2) + offset; }, 5);
   CHECK(r.low == -2.5);
   CHECK(r.high == 1.5);
 }
@@ -275,12 +293,13 @@ TEST_CASE("call<Cb, Ctx, CbCtx>: all three positions named when the rule would p
   // the rule would carry the context in the DWORD; naming the positions puts it
   // in the LPARAM (API parameter 2, callback parameter 3).
   std::vector<DWORD_PS> flags_seen;
-  const int total = thunk::call<0, 2, 3>(fake_enum_font_families_flags_first,
-                                         [&](const LOGFONT_* lf, const TEXTMETRIC_*, DWORD_PS flags) {
-                                           flags_seen.push_back(flags);
-                                           return lf->height;
-                                         },
-                                         DWORD_PS{0x500});
+  const int total = thunk::call<0, 2, 3>(
+      fake_enum_font_families_flags_first,
+      [&](const LOGFONT_* lf, const TEXTMETRIC_*, DWORD_PS flags) {
+        flags_seen.push_back(flags);
+        return lf->height;
+      },
+      DWORD_PS{0x500});
   CHECK(total == 10 + 12 + 14);
   CHECK(flags_seen == std::vector<DWORD_PS>{0x500, 0x501, 0x502});
 }

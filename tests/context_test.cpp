@@ -76,7 +76,8 @@ TEST_CASE("with_context: the context is the callable's own", "[context]") {
     }
   }
   SECTION("two owning results of the same callable type hold separate callables") {
-    using P = int (*)(std::intptr_t, short);  // short: never pointer-sized, the slot is unambiguous
+    // LONG_PTR's shape (intptr_t is int on ILP32, never a context); short: never one either.
+    using P = int (*)(std::conditional_t<sizeof(long) == sizeof(void*), long, long long>, short);
     auto make = [](int start) { return [n = start](short step) mutable { return n += step; }; };
     auto [fn_a, ctx_a] = thunk::with_context<P>(make(0));
     auto [fn_b, ctx_b] = thunk::with_context<P>(make(1000));

@@ -16,8 +16,11 @@
 namespace {
 using cmp_fn = int (*)(const void*, const void*);
 using qsort_r_fn = int (*)(const void*, const void*, void*);
-using enum_fn = int(THUNK_STDCALL*)(void* window, std::intptr_t lparam);
-using lparam_fn = int(THUNK_STDCALL*)(const char* title, std::intptr_t lparam);
+// LPARAM's shape on every target: long, or long long where long is 32-bit
+// (intptr_t is int on ILP32, which is never a context).
+using long_ptr = std::conditional_t<sizeof(long) == sizeof(void*), long, long long>;
+using enum_fn = int(THUNK_STDCALL*)(void* window, long_ptr lparam);
+using lparam_fn = int(THUNK_STDCALL*)(const char* title, long_ptr lparam);
 }  // namespace
 
 TEST_CASE("a function pointer type and a function type describe the same callback", "[signature]") {
@@ -48,6 +51,6 @@ TEST_CASE("the context parameter is the only void*, else the only pointer-sized 
   STATIC_REQUIRE(thunk::context_index_v<enum_fn> == 0);
   STATIC_REQUIRE(thunk::context_index_v<lparam_fn> == 1);
   STATIC_REQUIRE(thunk::context_index_v<void* (*)(void*)> == 0);
-  STATIC_REQUIRE(thunk::context_index_v<int (*)(std::uintptr_t, short)> == 0);
+  STATIC_REQUIRE(thunk::context_index_v<int (*)(std::make_unsigned_t<long_ptr>, short)> == 0);
   STATIC_REQUIRE(thunk::context_index_v<void (*)(void*, void*), 1> == 1);
 }

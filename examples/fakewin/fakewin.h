@@ -59,8 +59,16 @@ typedef int FW_BOOL;
 #define FW_TRUE 1
 #define FW_FALSE 0
 typedef unsigned int FW_UINT;
-typedef intptr_t FW_LPARAM;   /* pointer-sized signed: the user-data slot */
-typedef uintptr_t FW_UINT_PTR; /* pointer-sized unsigned: timer ids */
+/* Pointer-sized, spelled as Windows spells LONG_PTR/ULONG_PTR: long, or long
+ * long where long is 32-bit (Win64). Not intptr_t, which is int on 32-bit
+ * Linux: thunk never takes an int as the user-data slot. */
+#if defined(_WIN64)
+typedef long long FW_LPARAM;            /* the user-data slot */
+typedef unsigned long long FW_UINT_PTR; /* timer ids */
+#else
+typedef long FW_LPARAM;
+typedef unsigned long FW_UINT_PTR;
+#endif
 #if defined(_WIN32)
 typedef unsigned long FW_DWORD; /* 32 bits on Windows (LLP64), as DWORD */
 #else

@@ -24,8 +24,10 @@
 #include <type_traits>
 #include <utility>
 
+#include "bindable.hpp"
 #include "config.hpp"
 #include "context.hpp"
+#include "detail/binding.hpp"
 #include "error.hpp"
 #include "exception_policy.hpp"
 #include "signature.hpp"
@@ -48,74 +50,46 @@ struct general {};
 
 namespace detail {
 
+/// A heap block holding a binding (detail/binding.hpp), type-erased for the
+/// closure object, which no longer knows the callable's type.
 struct box_base {
   explicit box_base(void (*d)(box_base*) noexcept) noexcept : destroy(d) {}
   void (*destroy)(box_base*) noexcept;
 #if THUNK_HAS_EXCEPTIONS
-  std::exception_ptr captured;
+  std::exception_ptr* captured = nullptr;  // the binding's, under a capturing policy
 #endif
 };
 
-template <class R>
-struct fallback_store {
-  R value{};
-};
-template <>
-struct fallback_store<void> {};
-
-template <class F, class R>
+template <class F, class R, bool Capture>
 struct box : box_base {
   template <class G>
-  box(G&& g, fallback_store<R> fb) : box_base(&destroy_box), f(std::forward<G>(g)), fallback(std::move(fb)) {}
+  box(G&& g, binding_fallback<R> fb) : box_base(&destroy_box), bound(std::forward<G>(g), std::move(fb)) {
+#if THUNK_HAS_EXCEPTIONS
+    if constexpr (Capture) captured = &bound.captured;
+#endif
+  }
   static void destroy_box(box_base* b) noexcept { delete static_cast<box*>(b); }
-  F f;
-  fallback_store<R> fallback;
+  binding<F, R, Capture> bound;
 };
 
 template <class F>
-inline constexpr bool fits_in_slot = sizeof(F) <= sizeof(void*) && alignof(F) <= alignof(void*) &&
-                                     std::is_trivially_copyable<F>::value &&
-                                     std::is_trivially_destructible<F>::value;
+inline constexpr bool fits_in_slot =
+    sizeof(F) <= sizeof(void*) &&
+    alignof(F) <= alignof(void*) && std::is_trivially_copyable<F>::value&& std::is_trivially_destructible<F>::value;
 
-template <class R>
-inline fallback_store<R> make_fallback(terminate_t) {
-  return {};
-}
-template <class R>
-inline fallback_store<R> make_fallback(capture_t) {
-  return {};
-}
-template <class R, class T>
-inline fallback_store<R> make_fallback(const capture_or_t<T>& p) {
-  if constexpr (std::is_void<R>::value) {
-    return {};
-  } else {
-    return fallback_store<R>{static_cast<R>(p.fallback)};
-  }
-}
-
-/// Calls the callable behind a context (the data slot's address).
+/// Calls the callable behind a context (the data slot's address), recorded as
+/// running on this thread for the duration (safe self-destruction).
 template <class P, class F, class R, bool Boxed, bool Capture>
 struct closure_call {
   template <class... Args>
   static R call(void* ctx, Args&&... args) noexcept {
+    const running_scope running(ctx);
     if constexpr (!Boxed) {
       F& f = *std::launder(reinterpret_cast<F*>(ctx));
       return invoke_terminate<P, R>(f, std::forward<Args>(args)...);
     } else {
-      auto* b = static_cast<box<F, R>*>(static_cast<box_base*>(*static_cast<void**>(ctx)));
-      if constexpr (Capture) {
-        const R* fallback = nullptr;
-        if constexpr (!std::is_void<R>::value) fallback = &b->fallback.value;
-#if THUNK_HAS_EXCEPTIONS
-        return invoke_capture<R>(capture_target<R>{&b->captured, fallback}, b->f, std::forward<Args>(args)...);
-#else
-        (void)fallback;
-        return invoke_plain<R>(b->f, std::forward<Args>(args)...);
-#endif
-      } else {
-        return invoke_terminate<P, R>(b->f, std::forward<Args>(args)...);
-      }
+      auto* b = static_cast<box<F, R, Capture>*>(static_cast<box_base*>(*static_cast<void**>(ctx)));
+      return invoke_binding<P, R>(b->bound, std::forward<Args>(args)...);
     }
   }
 };
@@ -155,9 +129,7 @@ template <class Impl, class Sig, bool Register>
 struct closure_entry_address;
 template <class Impl, class CC, bool NE, class R, class... A>
 struct closure_entry_address<Impl, signature_base<CC, NE, R, A...>, true> {
-  static void* get() noexcept {
-    return reinterpret_cast<void*>(&convention<CC>::template entry<Impl, R, A..., void*>);
-  }
+  static void* get() noexcept { return reinterpret_cast<void*>(&convention<CC>::template entry<Impl, R, A..., void*>); }
 };
 template <class Impl, class CC, bool NE, class R, class... A>
 struct closure_entry_address<Impl, signature_base<CC, NE, R, A...>, false> {
@@ -183,12 +155,22 @@ class closure {
   closure() noexcept = default;
 
   /// Binds f (copied or moved in). Throws thunk::error if no thunk can be made.
+  /// Takes part in overload resolution only when thunk::is_bindable_v<P, F>.
   template <class F, class Policy = terminate_t,
-            class = std::enable_if_t<!std::is_same<std::decay_t<F>, closure>::value>>
+            std::enable_if_t<!std::is_same<std::decay_t<F>, closure>::value && is_bindable_v<P, F>, int> = 0>
   closure(F&& f, Policy policy = Policy()) {
     const errc failure = assign(std::forward<F>(f), policy);
-    if (THUNK_DETAIL_UNLIKELY(failure != errc{})) detail::raise(make_error_code(failure), "cannot create thunk::closure");
+    if (THUNK_DETAIL_UNLIKELY(failure != errc{}))
+      detail::raise(make_error_code(failure), "cannot create thunk::closure");
   }
+  /// A callable that does not fit P: deleted, so std::is_constructible is
+  /// false, and explicit, so no implicit conversion (and no overload) sees it.
+  /// The compiler quotes the declaration's line: it says what is wrong.
+  template <class F, class Policy = terminate_t,
+            std::enable_if_t<!std::is_same<std::decay_t<F>, closure>::value && !is_bindable_v<P, F>, int> = 0>
+  // clang-format off
+  explicit closure(F&&, Policy = Policy(), detail::the_callable_cannot_be_called_with_Ps_parameters_or_its_result_does_not_convert<P, F> = {}) = delete;  // thunk: the callable cannot be called with P's parameters, or its result does not convert to P's result (thunk::is_bindable_v<P, F> is false)
+  // clang-format on
 
   closure(closure&& other) noexcept : bits_(std::exchange(other.bits_, 0)) {}
   closure& operator=(closure&& other) noexcept {
@@ -208,16 +190,20 @@ class closure {
   explicit operator bool() const noexcept { return bits_ != 0; }
 
   /// Destroys the callable; a later call through the old pointer stops the
-  /// process with a message naming this closure's type.
+  /// process with a message naming this closure's type. Called from inside
+  /// this closure's own call on the same thread (also through the destructor
+  /// or a move-assignment), the callable and the slot stay valid until that
+  /// call returns, and are released then. Destroying a closure while another
+  /// thread runs it is the caller's to prevent.
   void reset() noexcept {
 #if THUNK_HAS_CLOSURE
     if (!bits_) return;
     const std::uintptr_t code = bits_ & ~boxed_bit;
-    detail::box_base* b = nullptr;
-    if (bits_ & boxed_bit) b = static_cast<detail::box_base*>(detail::data_of(code)->word);
-    detail::release_slot<kind>(code, detail::pretty_signature<P>());
-    if (b) b->destroy(b);
+    void* b = (bits_ & boxed_bit) ? detail::data_of(code)->word : nullptr;
     bits_ = 0;
+    void* code_address = reinterpret_cast<void*>(code);
+    if (detail::defer_release_if_running(detail::data_of(code), {&release_now, code_address, b})) return;
+    release_now(code_address, b);
 #endif
   }
 
@@ -226,13 +212,7 @@ class closure {
 #if THUNK_HAS_CLOSURE && THUNK_HAS_EXCEPTIONS
     if (!(bits_ & boxed_bit)) return;
     auto* b = static_cast<detail::box_base*>(detail::data_of(bits_ & ~boxed_bit)->word);
-    std::exception_ptr e;
-    {
-      std::lock_guard<std::mutex> lock(detail::capture_mutex());
-      e = std::move(b->captured);
-      b->captured = nullptr;
-    }
-    if (e) std::rethrow_exception(e);
+    if (b->captured) detail::rethrow_captured(*b->captured);
 #endif
   }
 
@@ -249,6 +229,12 @@ class closure {
   static constexpr std::uintptr_t boxed_bit = 1;
 #if THUNK_HAS_CLOSURE
   static constexpr int kind = detail::closure_kind<typename sig::base, Path>::value;
+
+  /// Poisons and frees the slot, destroys the boxed callable (b, or null).
+  static void release_now(void* code, void* b) noexcept {
+    detail::release_slot<kind>(reinterpret_cast<std::uintptr_t>(code), detail::pretty_signature<P>());
+    if (b) static_cast<detail::box_base*>(b)->destroy(static_cast<detail::box_base*>(b));
+  }
 #endif
 
   template <class F, class Policy>
@@ -260,22 +246,22 @@ class closure {
     static_assert(detail::callable_check<D, result_type, typename sig::argument_types>::value,
                   "thunk: see the diagnostic above");
 #if THUNK_HAS_CLOSURE
-    constexpr bool captures = !std::is_same<Policy, terminate_t>::value;
+    constexpr bool captures = detail::policy_captures_exceptions<Policy>;
     constexpr bool boxed = captures || !detail::fits_in_slot<D>;
     using call = detail::closure_call<P, D, result_type, boxed, captures>;
     constexpr bool reg = kind != detail::abi::general;
     using impl = detail::closure_entry<call, reg>;
 
-    detail::box<D, result_type>* b = nullptr;
+    using box = detail::box<D, result_type, captures>;
+    box* b = nullptr;
     if constexpr (boxed) {
-      b = new (std::nothrow) detail::box<D, result_type>(std::forward<F>(f),
-                                                         detail::make_fallback<result_type>(policy));
+      b = new (std::nothrow) box(std::forward<F>(f), detail::fallback_of<result_type>(policy));
       if (!b) return errc::out_of_memory;
     }
     errc failure{};
     const std::uintptr_t code = detail::acquire_slot<kind>(failure);
     if (THUNK_DETAIL_UNLIKELY(!code)) {
-      if (b) detail::box<D, result_type>::destroy_box(b);
+      if (b) box::destroy_box(b);
       return failure;
     }
     reset();

@@ -16,11 +16,11 @@
 #include <type_traits>
 #include <utility>
 
+#include "config.hpp"
 #include "context_slot.hpp"
 #include "detail/invoke.hpp"
 #include "exception_policy.hpp"
 #include "signature.hpp"
-#include "config.hpp"
 
 THUNK_BEGIN_NAMESPACE
 
@@ -179,250 +179,18 @@ auto with_context(F&& f, Policy = Policy()) {
   using args = typename sig::argument_types;
   using ctx_type = detail::at_t<index, args>;
   using pointer = typename sig::pointer;
-  using stored = std::conditional_t<std::is_function<std::remove_reference_t<F>>::value,
-                                    std::decay_t<F>, std::remove_reference_t<F>>;
-  static_assert(detail::callable_check<stored, typename sig::result_type,
-                                       typename detail::drop_at<args, index>::type>::value,
-                "thunk: see the diagnostic above");
+  using stored = std::conditional_t<std::is_function<std::remove_reference_t<F>>::value, std::decay_t<F>,
+                                    std::remove_reference_t<F>>;
+  static_assert(
+      detail::callable_check<stored, typename sig::result_type, typename detail::drop_at<args, index>::type>::value,
+      "thunk: see the diagnostic above");
   constexpr bool captures = detail::policy_captures<Policy>;
   pointer fn = detail::context_function<P, index, stored, captures>();
   if constexpr (std::is_lvalue_reference<F>::value && !std::is_function<std::remove_reference_t<F>>::value) {
-    return context_callback<pointer, ctx_type>{fn, detail::to_context<ctx_type>(
-                                                       const_cast<void*>(static_cast<const volatile void*>(&f)))};
+    return context_callback<pointer, ctx_type>{
+        fn, detail::to_context<ctx_type>(const_cast<void*>(static_cast<const volatile void*>(&f)))};
   } else {
     return owning_context_callback<pointer, ctx_type, std::remove_const_t<stored>>(std::forward<F>(f), fn);
-  }
-}
-
-
-namespace detail {
-
-/// V, or the failure that Fail's instantiation reports when V is npos; Fail
-/// is instantiated only then.
-template <std::size_t V, class Fail>
-struct or_fail {
-  static constexpr std::size_t value = V;
-};
-template <class Fail>
-struct or_fail<npos, Fail> {
-  static constexpr std::size_t value = Fail::value;
-};
-
-template <class T>
-inline constexpr bool is_function_pointer =
-    std::is_pointer<T>::value && std::is_function<std::remove_pointer_t<T>>::value;
-
-template <class Api>
-struct no_callback_parameter {
-  static_assert(dependent_false<Api>,
-                "thunk::call: the API has no function-pointer parameter, or several: name the callback's "
-                "position and its context's: thunk::call<CallbackIndex, ContextIndex>(api, f, args...)");
-  static constexpr std::size_t value = npos;
-};
-
-template <class Api, class L>
-struct callback_position;
-template <class Api, class... B>
-struct callback_position<Api, type_list<B...>> {
-  static constexpr bool flags[sizeof...(B) + 1] = {is_function_pointer<B>..., false};
-  static constexpr std::size_t find() {
-    std::size_t found = npos, n = 0;
-    for (std::size_t i = 0; i < sizeof...(B); ++i)
-      if (flags[i]) {
-        found = i;
-        ++n;
-      }
-    return n == 1 ? found : npos;
-  }
-  static constexpr std::size_t value = or_fail<find(), no_callback_parameter<Api>>::value;
-};
-
-/// Same-type table between the callback's parameters and the API's.
-template <class PL, class AL>
-struct match_table;
-template <class... C, class... B>
-struct match_table<type_list<C...>, type_list<B...>> {
-  template <class X>
-  static constexpr bool row[sizeof...(B) + 1] = {std::is_same<X, B>::value..., false};
-  static constexpr const bool* rows[sizeof...(C) + 1] = {row<C>..., nullptr};
-};
-
-template <class Api>
-struct callback_context_unresolved {
-  static_assert(dependent_false<Api>,
-                "thunk::call: cannot tell which parameter of the callback carries the context (none, or "
-                "several of the same type as the API's context parameter): name all three positions: "
-                "thunk::call<CallbackIndex, ContextIndex, CallbackContextIndex>(api, f, args...)");
-  static constexpr std::size_t value = npos;
-};
-
-/// The callback's context index: its own rule when that has one answer, else
-/// the candidate whose type is the first API parameter after the callback that
-/// matches a candidate type (EnumFontFamiliesEx on i386: DWORD and LPARAM are
-/// both pointer-sized, and LPARAM follows the callback).
-template <class Api, class P, std::size_t Cb>
-struct callback_context_position {
-  using pargs = typename signature<P>::argument_types;
-  using aargs = typename signature<Api>::argument_types;
-  using search = context_search<pargs>;
-  using table = match_table<pargs, aargs>;
-  static constexpr std::size_t find() {
-    if (search::index != npos) return search::index;
-    for (std::size_t j = Cb + 1; j < aargs::size; ++j) {
-      std::size_t hit = npos, hits = 0;
-      for (std::size_t i = 0; i < pargs::size; ++i) {
-        bool candidate = search::void_count > 1 ? search::voids[i] : (search::voids[i] || search::ints[i]);
-        if (candidate && table::rows[i][j]) {
-          hit = i;
-          ++hits;
-        }
-      }
-      if (hits == 1) return hit;
-      if (hits > 1) return npos;
-    }
-    return npos;
-  }
-  static constexpr std::size_t value = or_fail<find(), callback_context_unresolved<Api>>::value;
-};
-
-template <class Api>
-struct api_context_unresolved {
-  static_assert(dependent_false<Api>,
-                "thunk::call: no API parameter after the callback has the type of the callback's context "
-                "parameter: name the positions: thunk::call<CallbackIndex, ContextIndex>(api, f, args...)");
-  static constexpr std::size_t value = npos;
-};
-
-template <class Api, class Ctx, std::size_t Cb>
-struct api_context_position {
-  using aargs = typename signature<Api>::argument_types;
-  template <std::size_t... J>
-  static constexpr std::size_t find(std::index_sequence<J...>) {
-    constexpr bool same[sizeof...(J) + 1] = {std::is_same<Ctx, at_t<J, aargs>>::value..., false};
-    for (std::size_t j = Cb + 1; j < sizeof...(J); ++j)
-      if (same[j]) return j;
-    return npos;
-  }
-  static constexpr std::size_t found = find(std::make_index_sequence<aargs::size>{});
-  static constexpr std::size_t value = or_fail<found, api_context_unresolved<Api>>::value;
-};
-
-template <std::size_t Given, class Deduce>
-struct given_or {
-  static constexpr std::size_t value = Given;
-};
-template <class Deduce>
-struct given_or<npos, Deduce> {
-  static constexpr std::size_t value = Deduce::value;
-};
-template <class Api>
-struct lazy_callback_position {
-  static constexpr std::size_t value = callback_position<Api, typename signature<Api>::argument_types>::value;
-};
-
-template <class F>
-struct call_frame {
-  F* callable;
-#if THUNK_HAS_EXCEPTIONS
-  std::exception_ptr exception;
-#endif
-};
-
-/// Entry implementation for thunk::call: the context holds a call_frame.
-template <class P, std::size_t I, class F>
-struct call_entry {
-  template <class R, class... A, std::size_t... J>
-  static R forward(call_frame<F>& frame, std::tuple<A&...>& refs, std::index_sequence<J...>) noexcept {
-    using L = type_list<A...>;
-    std::exception_ptr* slot = nullptr;
-#if THUNK_HAS_EXCEPTIONS
-    slot = &frame.exception;
-#endif
-    return dispatch<P, true, R>(slot, *frame.callable,
-                                static_cast<at_t<skip_index<J, I>, L>&&>(std::get<skip_index<J, I>>(refs))...);
-  }
-  template <class R, class... A>
-  static R invoke(A&... a) noexcept {
-    std::tuple<A&...> refs(a...);
-    auto* frame = static_cast<call_frame<F>*>(from_context(std::get<I>(refs)));
-    return forward<R, A...>(*frame, refs, std::make_index_sequence<sizeof...(A) - 1>{});
-  }
-};
-
-template <std::size_t Cb, std::size_t Ctx, std::size_t K>
-inline constexpr std::size_t rest_index = K - (K > Cb ? 1 : 0) - (K > Ctx ? 1 : 0);
-
-template <std::size_t Cb, std::size_t Ctx, class Api, class Fn, class C, class Rest, std::size_t... K>
-inline decltype(auto) call_api(Api& api, Fn fn, C ctx, Rest& rest, std::index_sequence<K...>) {
-  auto pick = [&](auto k) -> decltype(auto) {
-    constexpr std::size_t index = decltype(k)::value;
-    if constexpr (index == Cb) {
-      return fn;
-    } else if constexpr (index == Ctx) {
-      return ctx;
-    } else {
-      return std::get<rest_index<Cb, Ctx, index>>(std::move(rest));
-    }
-  };
-  return std::invoke(api, pick(std::integral_constant<std::size_t, K>{})...);
-}
-
-}  // namespace detail
-
-/// Calls a C API that takes a callback and its context, binding f to the
-/// callback: thunk::call(EnumWindows, [&](HWND h) { ...; return TRUE; });
-/// The callback and context positions are deduced from the API's parameters;
-/// other_args fill the remaining ones in order. An exception thrown by f stops
-/// the callbacks (the callback returns a value-initialised result, FALSE) and
-/// is rethrown here once the API returned. f is used in place, never copied.
-template <std::size_t CallbackIndex = auto_index, std::size_t ContextIndex = auto_index,
-          std::size_t CallbackContextIndex = auto_index, class Api, class F, class... Rest>
-decltype(auto) call(Api&& api, F&& f, Rest&&... other_args) {
-  using api_type = std::decay_t<Api>;
-  using api_sig = signature<api_type>;
-  using api_args = typename api_sig::argument_types;
-  constexpr std::size_t cb = detail::given_or<CallbackIndex, detail::lazy_callback_position<api_type>>::value;
-  using P = detail::at_t<cb, api_args>;
-  static_assert(detail::is_function_pointer<P>, "thunk::call: the parameter at CallbackIndex is not a function pointer");
-  using sig = signature<P>;
-  using pargs = typename sig::argument_types;
-  constexpr std::size_t pctx =
-      detail::given_or<CallbackContextIndex, detail::callback_context_position<api_type, P, cb>>::value;
-  using ctx_type = detail::at_t<pctx, pargs>;
-  constexpr std::size_t actx =
-      detail::given_or<ContextIndex, detail::api_context_position<api_type, ctx_type, cb>>::value;
-  static_assert(sizeof...(Rest) + 2 == api_args::size,
-                "thunk::call: give the API's other arguments, in order, after the callable: every parameter "
-                "except the callback and its context");
-  using stored = std::conditional_t<std::is_function<std::remove_reference_t<F>>::value, std::decay_t<F>,
-                                    std::remove_reference_t<F>>;
-  static_assert(detail::callable_check<stored, typename sig::result_type,
-                                       typename detail::drop_at<pargs, pctx>::type>::value,
-                "thunk: see the diagnostic above");
-  detail::call_frame<stored> frame{};
-  [[maybe_unused]] std::conditional_t<std::is_function<std::remove_reference_t<F>>::value, std::decay_t<F>, char>
-      function_pointer_copy{};
-  if constexpr (std::is_function<std::remove_reference_t<F>>::value) {
-    function_pointer_copy = f;
-    frame.callable = &function_pointer_copy;
-  } else {
-    frame.callable = &f;
-  }
-  typename sig::pointer fn = detail::entry_for<detail::call_entry<P, pctx, stored>, typename sig::base>::value;
-  auto ctx = detail::to_context<ctx_type>(static_cast<void*>(&frame));
-  auto rest = std::forward_as_tuple(std::forward<Rest>(other_args)...);
-  using indices = std::make_index_sequence<api_args::size>;
-  if constexpr (std::is_void<typename api_sig::result_type>::value) {
-    detail::call_api<cb, actx>(api, fn, ctx, rest, indices{});
-#if THUNK_HAS_EXCEPTIONS
-    if (frame.exception) std::rethrow_exception(frame.exception);
-#endif
-  } else {
-    auto result = detail::call_api<cb, actx>(api, fn, ctx, rest, indices{});
-#if THUNK_HAS_EXCEPTIONS
-    if (frame.exception) std::rethrow_exception(frame.exception);
-#endif
-    return result;
   }
 }
 
@@ -440,5 +208,8 @@ struct tuple_element<1, thunk::owning_context_callback<Pointer, Context, F>> {
   using type = Context;
 };
 }  // namespace std
+
+// thunk::call lives in its own header; the umbrella of this tier includes it.
+#include "call.hpp"
 
 #endif  // THUNK_CONTEXT_HPP

@@ -38,6 +38,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <new>
 #include <string>
@@ -45,8 +46,10 @@
 #include <type_traits>
 #include <utility>
 
+#include "bindable.hpp"
 #include "config.hpp"
 #include "context.hpp"
+#include "detail/binding.hpp"
 #include "detail/invoke.hpp"
 #include "detail/type_name.hpp"
 #include "error.hpp"
@@ -64,50 +67,6 @@ namespace detail {
 /// fallback value) before it goes to the heap: a std::function fits.
 inline constexpr std::size_t static_slot_bytes = 48;
 inline constexpr std::size_t static_slot_align = 16;
-
-/// A value to return after a captured exception (capture_or), or nothing.
-template <class R>
-struct static_fallback {
-  R value{};
-};
-template <>
-struct static_fallback<void> {};
-
-template <class R>
-inline static_fallback<R> static_fallback_of(terminate_t) {
-  return {};
-}
-template <class R>
-inline static_fallback<R> static_fallback_of(capture_t) {
-  return {};
-}
-template <class R, class T>
-inline static_fallback<R> static_fallback_of(const capture_or_t<T>& p) {
-  if constexpr (std::is_void<R>::value) {
-    return {};
-  } else {
-    return static_fallback<R>{static_cast<R>(p.fallback)};
-  }
-}
-
-/// What a slot holds for one callable: the callable and, under a capturing
-/// policy, the captured exception and the fallback.
-template <class F, class R, bool Capture>
-struct static_binding {
-  template <class G>
-  static_binding(G&& g, static_fallback<R>) : f(std::forward<G>(g)) {}
-  F f;
-};
-template <class F, class R>
-struct static_binding<F, R, true> {
-  template <class G>
-  static_binding(G&& g, static_fallback<R> fb) : f(std::forward<G>(g)), fallback(std::move(fb)) {}
-  F f;
-  static_fallback<R> fallback;
-#if THUNK_HAS_EXCEPTIONS
-  std::exception_ptr captured;
-#endif
-};
 
 template <class Binding>
 inline constexpr bool binding_fits_in_slot = sizeof(Binding) <= static_slot_bytes &&
@@ -160,33 +119,40 @@ struct static_binding_ops_for {
 };
 
 /// The invoker a slot's entry calls: the callable's type and the policy are
-/// known here. R and A are P's result and parameters.
+/// known here. R and A are P's result and parameters. The call is recorded as
+/// running on this thread (safe self-destruction).
 template <class P, class F, bool Boxed, bool Capture, class Sig>
 struct static_invoker;
 template <class P, class F, bool Boxed, bool Capture, class CC, bool NE, class R, class... A>
 struct static_invoker<P, F, Boxed, Capture, signature_base<CC, NE, R, A...>> {
-  using binding = static_binding<F, R, Capture>;
+  using bound = binding<F, R, Capture>;
   static R call(void* storage, A... a) noexcept {
-    binding* b = binding_in<binding, Boxed>(storage);
-    if constexpr (Capture) {
-#if THUNK_HAS_EXCEPTIONS
-      const R* fallback = nullptr;
-      if constexpr (!std::is_void<R>::value) fallback = &b->fallback.value;
-      return invoke_capture<R>(capture_target<R>{&b->captured, fallback}, b->f, static_cast<A&&>(a)...);
-#else
-      return invoke_plain<R>(b->f, static_cast<A&&>(a)...);
-#endif
-    } else {
-      return invoke_terminate<P, R>(b->f, static_cast<A&&>(a)...);
-    }
+    const running_scope running(storage);
+    return invoke_binding<P, R>(*binding_in<bound, Boxed>(storage), static_cast<A&&>(a)...);
   }
 };
 
 /// The name printed in diagnostics: thunk::static_closure<P, N, Tag>.
+#define THUNK_DETAIL_STR2(x) #x
+#define THUNK_DETAIL_STR(x) THUNK_DETAIL_STR2(x)
 template <class Pointer, std::size_t N, class Tag>
 inline void static_closure_name(char* out, std::size_t n) noexcept {
   extract_type_name(pretty_signature<static_closure<Pointer, N, Tag>>(), out, n);
+  // The inline ABI namespace says nothing to the reader: thunk::static_closure.
+  constexpr const char abi[] = THUNK_DETAIL_STR(THUNK_ABI_NAMESPACE) "::";
+  constexpr std::size_t abi_len = sizeof abi - 1;
+  std::size_t w = 0;
+  for (std::size_t r = 0; out[r];) {
+    if (std::strncmp(out + r, abi, abi_len) == 0) {
+      r += abi_len;
+    } else {
+      out[w++] = out[r++];
+    }
+  }
+  out[w] = '\0';
 }
+#undef THUNK_DETAIL_STR
+#undef THUNK_DETAIL_STR2
 
 using static_word = std::uintptr_t;
 inline constexpr std::size_t static_word_bits = sizeof(static_word) * 8;
@@ -363,13 +329,22 @@ class static_closure {
 
   /// Binds f (copied or moved in). Throws thunk::error (errc::pool_exhausted,
   /// naming the pool) when every slot is in use.
+  /// Takes part in overload resolution only when thunk::is_bindable_v<P, F>.
   template <class F, class Policy = terminate_t,
-            class = std::enable_if_t<!std::is_same<std::decay_t<F>, static_closure>::value>>
+            std::enable_if_t<!std::is_same<std::decay_t<F>, static_closure>::value && is_bindable_v<P, F>, int> = 0>
   static_closure(F&& f, Policy policy = Policy()) {
     std::error_code ec;
     assign(std::forward<F>(f), policy, ec);
     if (ec) raise(ec);
   }
+  /// A callable that does not fit P: deleted, so std::is_constructible is
+  /// false, and explicit, so no implicit conversion (and no overload) sees it.
+  /// The compiler quotes the declaration's line: it says what is wrong.
+  template <class F, class Policy = terminate_t,
+            std::enable_if_t<!std::is_same<std::decay_t<F>, static_closure>::value && !is_bindable_v<P, F>, int> = 0>
+  // clang-format off
+  explicit static_closure(F&&, Policy = Policy(), detail::the_callable_cannot_be_called_with_Ps_parameters_or_its_result_does_not_convert<P, F> = {}) = delete;  // thunk: the callable cannot be called with P's parameters, or its result does not convert to P's result (thunk::is_bindable_v<P, F> is false)
+  // clang-format on
 
   static_closure(static_closure&& other) noexcept
       : ops_(std::exchange(other.ops_, nullptr)), slot_(std::exchange(other.slot_, 0)) {}
@@ -398,15 +373,21 @@ class static_closure {
 
   /// Destroys the callable and returns the slot; a later call through the old
   /// pointer stops the process with a message naming this type and the slot
-  /// (until the slot is claimed again).
+  /// (until the slot is claimed again). Called from inside this
+  /// static_closure's own call on the same thread (also through the
+  /// destructor or a move-assignment), the slot is poisoned at once but the
+  /// callable lives, and the slot stays taken, until that call returns.
+  /// Destroying it while another thread runs it is the caller's to prevent.
   void reset() noexcept {
     if (!ops_) return;
     auto& s = pool::slots[slot_];
     s.invoke.store(&pool::poisoned, std::memory_order_release);
-    ops_->destroy(static_cast<void*>(s.storage));
-    pool::free(slot_);
+    void* ops = const_cast<void*>(static_cast<const void*>(ops_));
+    void* index = reinterpret_cast<void*>(static_cast<std::uintptr_t>(slot_));
     ops_ = nullptr;
     slot_ = 0;
+    if (detail::defer_release_if_running(static_cast<void*>(s.storage), {&release_now, ops, index})) return;
+    release_now(ops, index);
   }
 
   /// Rethrows (and clears) an exception the callable threw under
@@ -414,12 +395,7 @@ class static_closure {
   void rethrow_if_captured() {
 #if THUNK_HAS_EXCEPTIONS
     if (!ops_ || !ops_->captured) return;
-    std::exception_ptr* e = ops_->captured(static_cast<void*>(pool::slots[slot_].storage));
-    if (*e) {
-      std::exception_ptr x = std::move(*e);
-      *e = nullptr;
-      std::rethrow_exception(x);
-    }
+    detail::rethrow_captured(*ops_->captured(static_cast<void*>(pool::slots[slot_].storage)));
 #endif
   }
 
@@ -441,8 +417,8 @@ class static_closure {
                   "thunk::capture or thunk::capture_or(value)");
     static_assert(detail::callable_check<D, result_type, typename sig::argument_types>::value,
                   "thunk: see the diagnostic above");
-    constexpr bool captures = !std::is_same<Policy, terminate_t>::value;
-    using binding = detail::static_binding<D, result_type, captures>;
+    constexpr bool captures = detail::policy_captures_exceptions<Policy>;
+    using binding = detail::binding<D, result_type, captures>;
     constexpr bool boxed = !detail::binding_fits_in_slot<binding>;
     using invoker = detail::static_invoker<P, D, boxed, captures, typename sig::base>;
     using ops = detail::static_binding_ops_for<binding, boxed, captures>;
@@ -459,7 +435,7 @@ class static_closure {
     try {
 #endif
       if constexpr (boxed) {
-        binding* b = new (std::nothrow) binding(std::forward<F>(f), detail::static_fallback_of<result_type>(policy));
+        binding* b = new (std::nothrow) binding(std::forward<F>(f), detail::fallback_of<result_type>(policy));
         if (!b) {
           pool::free(i);
           ec = make_error_code(errc::out_of_memory);
@@ -467,7 +443,7 @@ class static_closure {
         }
         ::new (storage) binding*(b);
       } else {
-        ::new (storage) binding(std::forward<F>(f), detail::static_fallback_of<result_type>(policy));
+        ::new (storage) binding(std::forward<F>(f), detail::fallback_of<result_type>(policy));
       }
 #if THUNK_HAS_EXCEPTIONS
     } catch (...) {
@@ -478,6 +454,13 @@ class static_closure {
     s.invoke.store(&invoker::call, std::memory_order_release);
     ops_ = &ops::value;
     slot_ = i;
+  }
+
+  /// Destroys slot `index`'s callable and returns the slot to the pool.
+  static void release_now(void* ops, void* index) noexcept {
+    const std::size_t i = static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(index));
+    static_cast<const detail::static_binding_ops*>(ops)->destroy(static_cast<void*>(pool::slots[i].storage));
+    pool::free(i);
   }
 
   [[noreturn]] static void raise(std::error_code ec) {

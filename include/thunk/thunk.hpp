@@ -4,24 +4,30 @@
 //   thunk/signature.hpp        what a C callback type says
 //   thunk/context_slot.hpp     which parameter carries the user data
 //   thunk/stateless.hpp        thunk::stateless<P>(f)
-//   thunk/context.hpp          thunk::with_context<P>(f), thunk::call(api, f, ...)
+//   thunk/context.hpp          thunk::with_context<P>(f)
+//   thunk/call.hpp             thunk::call(api, f, ...)  (included by context.hpp)
+//   thunk/bindable.hpp         thunk::is_bindable_v<P, F>: what closure<P> accepts
 //   thunk/closure.hpp          thunk::closure<P>            (run-time thunks)
 //   thunk/static_closure.hpp   thunk::static_closure<P, N>  (no run-time code)
+//   thunk/typed_static_closure.hpp  thunk::typed_static_closure<P, F, N> (a pool typed by the callable)
 //   thunk/scoped_registration.hpp  register/unregister pairs (SetTimer/KillTimer)
 #ifndef THUNK_THUNK_HPP
 #define THUNK_THUNK_HPP
 
-#include "config.hpp"
-#include "version.hpp"
+#include "bindable.hpp"
+#include "call.hpp"
 #include "calling_convention.hpp"
+#include "closure.hpp"
+#include "config.hpp"
+#include "context.hpp"
+#include "context_slot.hpp"
 #include "error.hpp"
 #include "exception_policy.hpp"
-#include "signature.hpp"
-#include "context_slot.hpp"
-#include "context.hpp"
-#include "stateless.hpp"
-#include "closure.hpp"
-#include "static_closure.hpp"
 #include "scoped_registration.hpp"
+#include "signature.hpp"
+#include "stateless.hpp"
+#include "static_closure.hpp"
+#include "typed_static_closure.hpp"
+#include "version.hpp"
 
 #endif

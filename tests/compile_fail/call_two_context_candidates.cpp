@@ -1,7 +1,6 @@
 // The API parameter after the callback matches two of the callback's parameters:
 // all three positions must be named.
 #include <cstdint>
-
 #include <thunk/context.hpp>
 
 typedef int (*proc)(std::intptr_t a, std::intptr_t b);

@@ -1,6 +1,5 @@
 // The callable's result must convert to the callback's result type.
 #include <string>
-
 #include <thunk/context.hpp>
 
 int use() {

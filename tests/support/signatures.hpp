@@ -1092,16 +1092,22 @@ struct pointer_from<CC, R, types<A...>> {
 // My own statement of the context rule, to compare with the library's.
 template <class T>
 inline constexpr bool is_void_ptr = std::is_same<T, void*>::value;
+// Integers: the long family only, never int (the same answer on i386 and ARMv7).
 template <class T>
 inline constexpr bool is_ptr_sized_int =
-    std::is_integral<T>::value && !std::is_same<T, bool>::value && sizeof(T) == sizeof(void*);
+    (std::is_same<T, long>::value || std::is_same<T, unsigned long>::value || std::is_same<T, long long>::value ||
+     std::is_same<T, unsigned long long>::value) &&
+    sizeof(T) == sizeof(void*);
+template <class T>
+inline constexpr bool is_cv_void_ptr = std::is_pointer<T>::value && std::is_void<std::remove_pointer_t<T>>::value;
 template <class L>
 struct auto_rule;
 template <class... A>
 struct auto_rule<types<A...>> {
   static constexpr std::size_t voids = (std::size_t{0} + ... + (is_void_ptr<A> ? 1 : 0));
   static constexpr std::size_t ints = (std::size_t{0} + ... + (is_ptr_sized_int<A> ? 1 : 0));
-  static constexpr bool unambiguous = voids == 1 || (voids == 0 && ints == 1);
+  static constexpr std::size_t cv_voids = (std::size_t{0} + ... + (is_cv_void_ptr<A> ? 1 : 0));
+  static constexpr bool unambiguous = voids == 1 || (voids == 0 && ints == 1) || (voids == 0 && ints == 0 && cv_voids == 1);
 };
 
 /// Case with a context parameter of type Ctx inserted first, in the middle or
@@ -1118,7 +1124,12 @@ struct context_case {
   using parameter_types = typename insert_type<index, Ctx, typename Case::argument_types>::type;
   using P = typename pointer_from<CC, typename Case::result_type, parameter_types>::type;
   /// Whether thunk::with_context<P>(f) can find the slot by itself (else the explicit form).
-  static constexpr bool found_automatically = auto_rule<parameter_types>::unambiguous;
+  // ... and finds it at the slot this case put there, not at another parameter.
+  static constexpr bool found_automatically =
+      (is_void_ptr<Ctx> && auto_rule<parameter_types>::voids == 1) ||
+      (is_ptr_sized_int<Ctx> && auto_rule<parameter_types>::voids == 0 && auto_rule<parameter_types>::ints == 1) ||
+      (is_cv_void_ptr<Ctx> && !is_void_ptr<Ctx> && auto_rule<parameter_types>::voids == 0 &&
+       auto_rule<parameter_types>::ints == 0 && auto_rule<parameter_types>::cv_voids == 1);
 
   static std::string describe() {
     return std::string(Case::name) + ", " + context_type_name<Ctx>::value + " context " + slot_name(S) + ", " +
