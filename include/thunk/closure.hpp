@@ -17,7 +17,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
-#include <mutex>
 #include <new>
 #include <system_error>
 #include <tuple>
@@ -228,7 +227,7 @@ class closure {
     auto* b = static_cast<detail::box_base*>(detail::data_of(bits_ & ~boxed_bit)->word);
     std::exception_ptr e;
     {
-      std::lock_guard<std::mutex> lock(detail::capture_mutex());
+      detail::spin_guard lock(detail::capture_mutex());
       e = std::move(b->captured);
       b->captured = nullptr;
     }

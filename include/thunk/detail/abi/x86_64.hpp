@@ -33,8 +33,9 @@ namespace detail {
 namespace x86_64 {
 
 constexpr std::size_t slot_size = 16;
-/// The stub occupies the first slots of a chunk's code.
-constexpr std::size_t stub_slots = 3;
+/// The stub occupies the first slots of a chunk's code (shared libraries'
+/// stub, thread_context.hpp, is longer).
+constexpr std::size_t stub_slots = THUNK_TLS_DYNAMIC ? 8 : 3;
 
 /// Kinds: which register receives the context. Numbered by register, so the
 /// System V and Microsoft conventions share pages for rcx, rdx, r8, r9.
