@@ -52,11 +52,11 @@
 #ifndef THUNK_HAS_CLOSURE
 #  if THUNK_NO_JIT
 #    define THUNK_HAS_CLOSURE 0
-#  elif (defined(THUNK_ARCH_X86_64) || defined(THUNK_ARCH_X86_32) || defined(THUNK_ARCH_AARCH64)) && \
+#  elif (defined(THUNK_ARCH_X86_64) || defined(THUNK_ARCH_X86_32)) && \
       (defined(THUNK_OS_LINUX) || defined(THUNK_OS_WINDOWS)) && (defined(__GNUC__) || defined(__clang__))
 #    define THUNK_HAS_CLOSURE 1
-#  elif (defined(THUNK_ARCH_RISCV64) || defined(THUNK_ARCH_ARM32)) && defined(THUNK_OS_LINUX) && \
-      (defined(__GNUC__) || defined(__clang__))
+#  elif (defined(THUNK_ARCH_AARCH64) || defined(THUNK_ARCH_RISCV64) || defined(THUNK_ARCH_ARM32)) && \
+      defined(THUNK_OS_LINUX) && (defined(__GNUC__) || defined(__clang__))
 #    define THUNK_HAS_CLOSURE 1
 #  else
 #    define THUNK_HAS_CLOSURE 0

@@ -14,10 +14,10 @@
 #  error "thunk included <windows.h>"
 #endif
 
-#include <windows.h>
-#include <shellapi.h>
 #include <mmsystem.h>
 #include <objbase.h>
+#include <shellapi.h>
+#include <windows.h>
 
 #include <algorithm>
 

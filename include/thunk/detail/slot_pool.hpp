@@ -265,7 +265,7 @@ class slot_pool {
     abi::write_linux_stub(rw, depth, depth + static_cast<std::ptrdiff_t>(sizeof(std::uintptr_t)));
 #  endif
 #else
-    abi::write_windows_stub(rw, context_teb_offset());
+    write_windows_context_stub(rw);
 #endif
     const std::size_t slots = g.code_bytes / abi::slot_size;
     for (std::size_t i = abi::stub_slots; i < slots; ++i) {

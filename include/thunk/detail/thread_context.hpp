@@ -195,6 +195,52 @@ inline std::intptr_t live_closures() noexcept {
   return n;
 }
 
+#if defined(THUNK_ARCH_X86_64)
+/// x86-64 call-out (r10 = the context; r11 is scratch in both conventions):
+/// saves what a System V or a Microsoft x64 caller may pass in registers
+/// that a Microsoft x64 function clobbers, calls `helper` (void** (), ms_abi:
+/// it preserves rdi, rsi, xmm6-xmm15), writes the context to the slot it
+/// returns and jumps to the entry. Written at `out + at`; the helper's
+/// address is the literal at `out + at + x64_callout_literal`.
+constexpr std::size_t x64_callout_literal = 112;
+inline void write_x64_callout(unsigned char* out, std::size_t at, std::uintptr_t helper) {
+  const unsigned char code[] = {
+      0x50,                                // push rax        (al: a variadic call's vector count)
+      0x51,                                // push rcx
+      0x52,                                // push rdx
+      0x41, 0x50,                          // push r8
+      0x41, 0x51,                          // push r9
+      0x41, 0x52,                          // push r10        (the context)
+      0x48, 0x81, 0xEC, 0x88, 0,    0, 0,  // sub  rsp, 136   (32 shadow + 6 xmm + 8: rsp % 16 == 0)
+      0x0F, 0x11, 0x44, 0x24, 0x20,        // movups [rsp+32], xmm0
+      0x0F, 0x11, 0x4C, 0x24, 0x30,        // movups [rsp+48], xmm1
+      0x0F, 0x11, 0x54, 0x24, 0x40,        // movups [rsp+64], xmm2
+      0x0F, 0x11, 0x5C, 0x24, 0x50,        // movups [rsp+80], xmm3
+      0x0F, 0x11, 0x64, 0x24, 0x60,        // movups [rsp+96], xmm4
+      0x0F, 0x11, 0x6C, 0x24, 0x70,        // movups [rsp+112], xmm5
+      0xFF, 0x15, 0x3C, 0,    0,    0,     // call qword ptr [rip + 60]  (the literal at 112)
+      0x0F, 0x10, 0x44, 0x24, 0x20,        // movups xmm0, [rsp+32]
+      0x0F, 0x10, 0x4C, 0x24, 0x30,        // movups xmm1, [rsp+48]
+      0x0F, 0x10, 0x54, 0x24, 0x40,        // movups xmm2, [rsp+64]
+      0x0F, 0x10, 0x5C, 0x24, 0x50,        // movups xmm3, [rsp+80]
+      0x0F, 0x10, 0x64, 0x24, 0x60,        // movups xmm4, [rsp+96]
+      0x0F, 0x10, 0x6C, 0x24, 0x70,        // movups xmm5, [rsp+112]
+      0x48, 0x81, 0xC4, 0x88, 0,    0, 0,  // add  rsp, 136
+      0x41, 0x5A,                          // pop  r10
+      0x4C, 0x89, 0x10,                    // mov  qword ptr [rax], r10   (write the reserved slot)
+      0x41, 0x59,                          // pop  r9
+      0x41, 0x58,                          // pop  r8
+      0x5A,                                // pop  rdx
+      0x59,                                // pop  rcx
+      0x58,                                // pop  rax
+      0x41, 0xFF, 0x62, 0x08,              // jmp  qword ptr [r10 + 8]     (the typed entry)
+  };
+  static_assert(sizeof code <= x64_callout_literal, "the literal follows the code");
+  std::memcpy(out + at, code, sizeof code);
+  std::memcpy(out + at + x64_callout_literal, &helper, sizeof helper);
+}
+#endif
+
 #if defined(THUNK_OS_LINUX)
 
 #  if !THUNK_TLS_DYNAMIC
@@ -258,47 +304,11 @@ push_context_slot() noexcept {
 }
 
 #    if defined(THUNK_ARCH_X86_64)
-/// The general path's stub for shared libraries (r10 = the context; r11 is
-/// scratch in both conventions):
-constexpr std::size_t dynamic_stub_literal = 112;  // the helper's address
+/// The general path's stub for shared libraries: the call-out below, from
+/// the chunk's first byte.
 inline void write_dynamic_stub(unsigned char* out) {
-  const unsigned char code[] = {
-      0x50,                                // push rax        (al: a variadic call's vector count)
-      0x51,                                // push rcx
-      0x52,                                // push rdx
-      0x41, 0x50,                          // push r8
-      0x41, 0x51,                          // push r9
-      0x41, 0x52,                          // push r10        (the context)
-      0x48, 0x81, 0xEC, 0x88, 0,    0, 0,  // sub  rsp, 136   (32 shadow + 6 xmm + 8: rsp % 16 == 0)
-      0x0F, 0x11, 0x44, 0x24, 0x20,        // movups [rsp+32], xmm0
-      0x0F, 0x11, 0x4C, 0x24, 0x30,        // movups [rsp+48], xmm1
-      0x0F, 0x11, 0x54, 0x24, 0x40,        // movups [rsp+64], xmm2
-      0x0F, 0x11, 0x5C, 0x24, 0x50,        // movups [rsp+80], xmm3
-      0x0F, 0x11, 0x64, 0x24, 0x60,        // movups [rsp+96], xmm4
-      0x0F, 0x11, 0x6C, 0x24, 0x70,        // movups [rsp+112], xmm5
-      0xFF, 0x15, 0x3C, 0,    0,    0,     // call qword ptr [rip + 60]  (the literal at 112)
-      0x0F, 0x10, 0x44, 0x24, 0x20,        // movups xmm0, [rsp+32]
-      0x0F, 0x10, 0x4C, 0x24, 0x30,        // movups xmm1, [rsp+48]
-      0x0F, 0x10, 0x54, 0x24, 0x40,        // movups xmm2, [rsp+64]
-      0x0F, 0x10, 0x5C, 0x24, 0x50,        // movups xmm3, [rsp+80]
-      0x0F, 0x10, 0x64, 0x24, 0x60,        // movups xmm4, [rsp+96]
-      0x0F, 0x10, 0x6C, 0x24, 0x70,        // movups xmm5, [rsp+112]
-      0x48, 0x81, 0xC4, 0x88, 0,    0, 0,  // add  rsp, 136
-      0x41, 0x5A,                          // pop  r10
-      0x4C, 0x89, 0x10,                    // mov  qword ptr [rax], r10   (write the reserved slot)
-      0x41, 0x59,                          // pop  r9
-      0x41, 0x58,                          // pop  r8
-      0x5A,                                // pop  rdx
-      0x59,                                // pop  rcx
-      0x58,                                // pop  rax
-      0x41, 0xFF, 0x62, 0x08,              // jmp  qword ptr [r10 + 8]     (the typed entry)
-  };
-  static_assert(sizeof code <= dynamic_stub_literal, "the literal follows the code");
-  static_assert(dynamic_stub_literal + 8 <= abi::stub_slots * abi::slot_size, "stub fits its slots");
   std::memset(out, 0xCC, abi::stub_slots * abi::slot_size);
-  std::memcpy(out, code, sizeof code);
-  void**(__attribute__((ms_abi)) * helper)() noexcept = &push_context_slot;
-  std::memcpy(out + dynamic_stub_literal, &helper, sizeof helper);
+  write_x64_callout(out, 0, reinterpret_cast<std::uintptr_t>(&push_context_slot));
 }
 constexpr bool has_dynamic_stub = true;
 #    else
@@ -323,8 +333,11 @@ inline void* pop_thread_context() noexcept {
 
 #elif defined(THUNK_OS_WINDOWS)
 
-/// The TLS index every thunk writes (TEB TlsSlots[index]), allocated on the
-/// first general-path chunk and freed when the module unloads.
+/// The TLS index every thunk writes, allocated on the first general-path
+/// chunk and freed when the module unloads. Indices 0-63 are the TEB's
+/// TlsSlots; 64-1087 live in the thread's TlsExpansionSlots array, which
+/// Windows allocates on a thread's first TlsSetValue of such an index (so a
+/// host that took the 64 TEB slots still gets a working general path).
 inline unsigned long context_tls_index() noexcept {
   std::atomic<unsigned long>& index = registry().context_tls;
   unsigned long i = index.load(std::memory_order_acquire);
@@ -336,21 +349,64 @@ inline unsigned long context_tls_index() noexcept {
 }
 
 inline bool context_tls_usable() noexcept {
-  const unsigned long i = context_tls_index();
-  return i != win32::out_of_indexes && i < 64;
+#  if defined(THUNK_ARCH_X86_64)
+  return context_tls_index() < 64 + 1024;
+#  else
+  return context_tls_index() < 64;
+#  endif
 }
 
 #  if defined(THUNK_ARCH_X86_64)
+inline void** expansion_slots() noexcept {
+  void** slots;
+  __asm__("movq %%gs:0x1780, %0" : "=r"(slots));  // TEB TlsExpansionSlots
+  return slots;
+}
+
+/// The expansion stub's slow path (the thread has no expansion array yet):
+/// TlsSetValue makes it; returns where the context goes.
+inline void** expansion_context_slot() noexcept {
+  const unsigned long i = registry().context_tls.load(std::memory_order_relaxed);
+  TlsSetValue(i, nullptr);
+  return expansion_slots() + (i - 64);
+}
+
 inline std::uint32_t context_teb_offset() noexcept { return 0x1480u + 8u * context_tls_index(); }
+
+/// Writes the general path's stub for this module's TLS index.
+inline void write_windows_context_stub(unsigned char* out) {
+  const unsigned long i = context_tls_index();
+  if (i < 64) {
+    abi::write_windows_stub(out, context_teb_offset());
+    return;
+  }
+  std::memset(out, 0xCC, abi::stub_slots * abi::slot_size);
+  const std::uint32_t at = 8u * (i - 64);
+  const unsigned char fast[] = {
+      0x65, 0x4C, 0x8B, 0x1C, 0x25, 0x80, 0x17, 0, 0,  // mov  r11, qword ptr gs:[0x1780]  (TlsExpansionSlots)
+      0x4D, 0x85, 0xDB,                                // test r11, r11
+      0x74, 0x12,                                      // jz   +18 -> the call-out at 32
+      0x4D, 0x89, 0x93, 0,    0,    0,    0,           // mov  qword ptr [r11 + 8*(index-64)], r10
+      0x41, 0xFF, 0x62, 0x08,                          // jmp  qword ptr [r10 + 8]
+  };
+  std::memcpy(out, fast, sizeof fast);
+  std::memcpy(out + 17, &at, 4);
+  static_assert(32 + x64_callout_literal + 8 <= abi::stub_slots * abi::slot_size, "stub fits its slots");
+  write_x64_callout(out, 32, reinterpret_cast<std::uintptr_t>(&expansion_context_slot));
+}
+
 inline void* pop_thread_context() noexcept {
-  void* ctx;
-  __asm__("movq %%gs:(%1), %0"
-          : "=r"(ctx)
-          : "r"(static_cast<std::uintptr_t>(0x1480u + 8u * registry().context_tls.load(std::memory_order_relaxed))));
-  return ctx;
+  const unsigned long i = registry().context_tls.load(std::memory_order_relaxed);
+  if (THUNK_DETAIL_LIKELY(i < 64)) {
+    void* ctx;
+    __asm__("movq %%gs:(%1), %0" : "=r"(ctx) : "r"(static_cast<std::uintptr_t>(0x1480u + 8u * i)));
+    return ctx;
+  }
+  return expansion_slots()[i - 64];
 }
 #  elif defined(THUNK_ARCH_X86_32)
 inline std::uint32_t context_teb_offset() noexcept { return 0xE10u + 4u * context_tls_index(); }
+inline void write_windows_context_stub(unsigned char* out) { abi::write_windows_stub(out, context_teb_offset()); }
 inline void* pop_thread_context() noexcept {
   void* ctx;
   __asm__("movl %%fs:(%1), %0"
