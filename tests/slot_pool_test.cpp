@@ -31,6 +31,15 @@ using other_reg = thunk::closure<unsigned long (*)(unsigned long, unsigned long)
 
 constexpr std::uint64_t quarantine = thunk::detail::quarantine_slots;
 
+template <class R, class A>
+R call40(R (*f)(A)) {
+  return f(40);
+}
+template <class R, class A>
+R call40(R (*f)(A, A)) {
+  return f(40, 0);
+}
+
 /// Destroys a closure of the first kind, then creates and destroys closures
 /// of another signature until one gets the old address: how many later
 /// destructions it took (0: never, within 4 quarantines).
@@ -44,7 +53,7 @@ std::uint64_t destructions_until_reuse() {
   for (std::uint64_t later = 0; later < 4 * quarantine; ++later) {
     Other b([](auto x, auto...) { return x + 2; });
     if (reinterpret_cast<std::uintptr_t>(b.get()) == stale) {
-      CHECK(b.get()(40) == 42);  // the new closure's own callable
+      CHECK(call40(b.get()) == 42);  // the new closure's own callable
       return later;
     }
   }
