@@ -7,8 +7,6 @@
 // CONTROL.dll is plain C++ built with the same runtime: MinGW's posix thread
 // model leaks a TLS index per load of any DLL (winpthread); thunk may add none.
 #include <windows.h>
-// after <windows.h>, which it needs
-#include <psapi.h>
 
 #include <cstdio>
 #include <cstring>
@@ -22,11 +20,17 @@ int fail(const std::string& what) {
   return 1;
 }
 
+/// Committed private memory of the process (heap, thunk's chunks), summed
+/// with VirtualQuery: wine does not fill PROCESS_MEMORY_COUNTERS_EX.PrivateUsage.
 std::size_t private_bytes() {
-  PROCESS_MEMORY_COUNTERS_EX c{};
-  c.cb = sizeof c;
-  if (!GetProcessMemoryInfo(GetCurrentProcess(), reinterpret_cast<PROCESS_MEMORY_COUNTERS*>(&c), sizeof c)) return 0;
-  return c.PrivateUsage;
+  std::size_t total = 0;
+  MEMORY_BASIC_INFORMATION m{};
+  for (char* p = nullptr; VirtualQuery(p, &m, sizeof m) == sizeof m;
+       p = static_cast<char*>(m.BaseAddress) + m.RegionSize) {
+    if (m.State == MEM_COMMIT && m.Type == MEM_PRIVATE) total += m.RegionSize;
+    if (m.RegionSize == 0) break;
+  }
+  return total;
 }
 
 // The lowest free TLS and FLS indices: a leaked index shows as a higher one.
@@ -61,7 +65,8 @@ cycle_result cycles_of(const char* path, int cycles) {
     auto run = reinterpret_cast<run_fn>(reinterpret_cast<void*>(GetProcAddress(h, "thunk_dll_run")));
     if (!run) return fail("GetProcAddress thunk_dll_run"), res;
     const int r = run(cycle);
-    if (r != 0) return fail("thunk_dll_run returned " + std::to_string(r) + " in cycle " + std::to_string(cycle + 1)), res;
+    if (r != 0)
+      return fail("thunk_dll_run returned " + std::to_string(r) + " in cycle " + std::to_string(cycle + 1)), res;
     if (!FreeLibrary(h)) return fail("FreeLibrary"), res;
     if (GetModuleHandleA(name.c_str()) != nullptr)
       return fail(name + " is still loaded after FreeLibrary in cycle " + std::to_string(cycle + 1)), res;
@@ -74,10 +79,11 @@ cycle_result cycles_of(const char* path, int cycles) {
   res.last_tls = probe_tls();
   res.last_fls = probe_fls();
   res.last_private = private_bytes();
-  std::printf("%s: %d cycles, unloaded every time; lowest free TLS index %lu -> %lu, FLS index %lu -> %lu, "
-              "private bytes %zu KiB -> %zu KiB\n",
-              name.c_str(), cycles, res.first_tls, res.last_tls, res.first_fls, res.last_fls,
-              res.first_private / 1024, res.last_private / 1024);
+  std::printf(
+      "%s: %d cycles, unloaded every time; lowest free TLS index %lu -> %lu, FLS index %lu -> %lu, "
+      "private bytes %zu KiB -> %zu KiB\n",
+      name.c_str(), cycles, res.first_tls, res.last_tls, res.first_fls, res.last_fls, res.first_private / 1024,
+      res.last_private / 1024);
   res.ok = true;
   return res;
 }
@@ -107,10 +113,17 @@ int main(int argc, char** argv) {
   if (mine.last_tls - mine.first_tls > control_leak)
     return fail("thunk's DLL leaked TLS indices beyond the runtime's (" + std::to_string(control_leak) + ")");
   if (mine.last_fls != mine.first_fls) return fail("an FLS index leaked");
-  if (mine.last_private > mine.first_private + 256 * 1024) return fail("private memory grew");
-  std::printf("dll_host: thunk's DLL left no module, TLS/FLS index or memory of its own behind "
-              "(the runtime's own TLS leak per load: %lu in %d loads)\n",
-              control_leak, cycles);
+  // Loading any DLL 100 times costs the process some memory under wine (the
+  // control shows how much); thunk's chunks (128 KiB each) or per-thread
+  // states left behind would add to it every cycle.
+  const std::size_t control_growth =
+      control.last_private > control.first_private ? control.last_private - control.first_private : 0;
+  if (mine.last_private > mine.first_private + control_growth + 256 * 1024)
+    return fail("private memory grew beyond the control's (" + std::to_string(control_growth / 1024) + " KiB)");
+  std::printf(
+      "dll_host: thunk's DLL left no module, TLS/FLS index or memory of its own behind "
+      "(the control DLL, same runtime: %lu TLS indices and %zu KiB in %d loads)\n",
+      control_leak, control_growth / 1024, cycles);
   for (DWORD i : taken) TlsFree(i);
   return 0;
 }
