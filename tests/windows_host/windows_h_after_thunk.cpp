@@ -14,10 +14,13 @@
 #  error "thunk included <windows.h>"
 #endif
 
+// <windows.h> first: the others need it.
+// clang-format off
+#include <windows.h>
+#include <shellapi.h>
 #include <mmsystem.h>
 #include <objbase.h>
-#include <shellapi.h>
-#include <windows.h>
+// clang-format on
 
 #include <algorithm>
 
