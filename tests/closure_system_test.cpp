@@ -25,6 +25,8 @@
 #    include <sys/time.h>
 #    include <sys/wait.h>
 #    include <unistd.h>
+#  elif defined(THUNK_OS_WINDOWS)
+#    include <windows.h>  // thunk's headers do not include it
 #  endif
 
 namespace {
