@@ -186,12 +186,16 @@ inline void thread_state_exit(thread_state* s) noexcept {
 }
 
 /// Closures of this module still alive (all threads). Exact when no other
-/// thread is creating or destroying closures at the time.
+/// thread is creating or destroying closures at the time; -1 (unknown) when
+/// the lock stays taken (a thread killed while holding it: ExitProcess).
 inline std::intptr_t live_closures() noexcept {
   thread_registry& r = registry();
-  spin_guard g(r.lock);
+  for (int attempt = 0; !r.lock.try_lock(); ++attempt) {
+    if (attempt > 1000) return -1;
+  }
   std::intptr_t n = r.exited_live;
   for (thread_state* s = r.head; s; s = s->next) n += s->live;
+  r.lock.unlock();
   return n;
 }
 
@@ -309,6 +313,50 @@ push_context_slot() noexcept {
 inline void write_dynamic_stub(unsigned char* out) {
   std::memset(out, 0xCC, abi::stub_slots * abi::slot_size);
   write_x64_callout(out, 0, reinterpret_cast<std::uintptr_t>(&push_context_slot));
+}
+constexpr bool has_dynamic_stub = true;
+#    elif defined(THUNK_ARCH_AARCH64)
+/// The general path's stub for shared libraries (x16 = the context; x30 is
+/// the caller's return address, the thunk having branched without linking):
+/// saves the argument registers (x0-x8, q0-q7), x16 and the frame, calls
+/// push_context_slot (AAPCS64 keeps x19-x28 and d8-d15 itself), writes the
+/// context to the slot it returns, restores and branches to the entry.
+constexpr std::size_t dynamic_stub_literal = 104;
+inline void write_dynamic_stub(unsigned char* out) {
+  const std::uint32_t code[] = {
+      0xA9B27BFDu,  // stp  x29, x30, [sp, #-224]!
+      0xA90107E0u,  // stp  x0, x1, [sp, #16]
+      0xA9020FE2u,  // stp  x2, x3, [sp, #32]
+      0xA90317E4u,  // stp  x4, x5, [sp, #48]
+      0xA9041FE6u,  // stp  x6, x7, [sp, #64]
+      0xA90543E8u,  // stp  x8, x16, [sp, #80]
+      0xAD0307E0u,  // stp  q0, q1, [sp, #96]
+      0xAD040FE2u,  // stp  q2, q3, [sp, #128]
+      0xAD0517E4u,  // stp  q4, q5, [sp, #160]
+      0xAD061FE6u,  // stp  q6, q7, [sp, #192]
+      0x58000209u,  // ldr  x9, literal (pc + 64: byte 104)
+      0xD63F0120u,  // blr  x9                  (push_context_slot)
+      0xAA0003E9u,  // mov  x9, x0              (the reserved slot)
+      0xAD461FE6u,  // ldp  q6, q7, [sp, #192]
+      0xAD4517E4u,  // ldp  q4, q5, [sp, #160]
+      0xAD440FE2u,  // ldp  q2, q3, [sp, #128]
+      0xAD4307E0u,  // ldp  q0, q1, [sp, #96]
+      0xA94543E8u,  // ldp  x8, x16, [sp, #80]
+      0xA9441FE6u,  // ldp  x6, x7, [sp, #64]
+      0xA94317E4u,  // ldp  x4, x5, [sp, #48]
+      0xA9420FE2u,  // ldp  x2, x3, [sp, #32]
+      0xA94107E0u,  // ldp  x0, x1, [sp, #16]
+      0xA8CE7BFDu,  // ldp  x29, x30, [sp], #224
+      0xF9000130u,  // str  x16, [x9]           (write the slot)
+      0xF9400611u,  // ldr  x17, [x16, #8]
+      0xD61F0220u,  // br   x17                 (the typed entry)
+  };
+  static_assert(sizeof code == dynamic_stub_literal, "the literal follows the code");
+  static_assert(dynamic_stub_literal + 8 <= abi::stub_slots * abi::slot_size, "stub fits its slots");
+  std::memset(out, 0, abi::stub_slots * abi::slot_size);
+  std::memcpy(out, code, sizeof code);
+  void** (*helper)() noexcept = &push_context_slot;
+  std::memcpy(out + dynamic_stub_literal, &helper, sizeof helper);
 }
 constexpr bool has_dynamic_stub = true;
 #    else
