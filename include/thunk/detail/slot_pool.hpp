@@ -256,7 +256,7 @@ class slot_pool {
     const chunk_geometry& g = closure_geometry;
     const std::uintptr_t stub = at;
 #if defined(THUNK_OS_LINUX) && THUNK_TLS_DYNAMIC
-    write_dynamic_stub(rw);
+    write_dynamic_stub(rw, at);
 #elif defined(THUNK_OS_LINUX)
     const std::ptrdiff_t depth = context_stack_offset();
 #  if defined(THUNK_ARCH_AARCH64) || defined(THUNK_ARCH_RISCV64) || defined(THUNK_ARCH_ARM32)

@@ -310,7 +310,7 @@ push_context_slot() noexcept {
 #    if defined(THUNK_ARCH_X86_64)
 /// The general path's stub for shared libraries: the call-out below, from
 /// the chunk's first byte.
-inline void write_dynamic_stub(unsigned char* out) {
+inline void write_dynamic_stub(unsigned char* out, std::uintptr_t) {
   std::memset(out, 0xCC, abi::stub_slots * abi::slot_size);
   write_x64_callout(out, 0, reinterpret_cast<std::uintptr_t>(&push_context_slot));
 }
@@ -322,7 +322,7 @@ constexpr bool has_dynamic_stub = true;
 /// push_context_slot (AAPCS64 keeps x19-x28 and d8-d15 itself), writes the
 /// context to the slot it returns, restores and branches to the entry.
 constexpr std::size_t dynamic_stub_literal = 104;
-inline void write_dynamic_stub(unsigned char* out) {
+inline void write_dynamic_stub(unsigned char* out, std::uintptr_t) {
   const std::uint32_t code[] = {
       0xA9B27BFDu,  // stp  x29, x30, [sp, #-224]!
       0xA90107E0u,  // stp  x0, x1, [sp, #16]
@@ -359,9 +359,38 @@ inline void write_dynamic_stub(unsigned char* out) {
   std::memcpy(out + dynamic_stub_literal, &helper, sizeof helper);
 }
 constexpr bool has_dynamic_stub = true;
+#    elif defined(THUNK_ARCH_X86_32)
+/// The general path's stub for shared libraries (eax = the context; ecx and
+/// edx may hold fastcall/thiscall arguments; push_context_slot is cdecl and
+/// clobbers exactly these three). Three pushes keep the stack as aligned as
+/// the caller had it at its call.
+constexpr std::size_t dynamic_stub_literal = 20;
+inline void write_dynamic_stub(unsigned char* out, std::uintptr_t at) {
+  const unsigned char code[] = {
+      0x51,                    // push ecx
+      0x52,                    // push edx
+      0x50,                    // push eax                      (the context)
+      0xFF, 0x15, 0, 0, 0, 0,  // call dword ptr [literal]      (absolute: at + 20)
+      0x59,                    // pop  ecx                      (the context)
+      0x89, 0x08,              // mov  dword ptr [eax], ecx     (write the reserved slot)
+      0x89, 0xC8,              // mov  eax, ecx
+      0x5A,                    // pop  edx
+      0x59,                    // pop  ecx
+      0xFF, 0x60, 0x04,        // jmp  dword ptr [eax + 4]      (the typed entry)
+  };
+  static_assert(sizeof code <= dynamic_stub_literal, "the literal follows the code");
+  static_assert(dynamic_stub_literal + 4 <= abi::stub_slots * abi::slot_size, "stub fits its slots");
+  std::memset(out, 0xCC, abi::stub_slots * abi::slot_size);
+  std::memcpy(out, code, sizeof code);
+  const auto literal = static_cast<std::uint32_t>(at + dynamic_stub_literal);
+  std::memcpy(out + 5, &literal, 4);
+  void** (*helper)() noexcept = &push_context_slot;
+  std::memcpy(out + dynamic_stub_literal, &helper, sizeof helper);
+}
+constexpr bool has_dynamic_stub = true;
 #    else
 constexpr bool has_dynamic_stub = false;
-inline void write_dynamic_stub(unsigned char*) {}
+inline void write_dynamic_stub(unsigned char*, std::uintptr_t) {}
 #    endif
 
 #  endif
