@@ -125,7 +125,7 @@
 #endif
 #define THUNK_BEGIN_NAMESPACE \
   namespace thunk {           \
-  inline namespace THUNK_VISIBILITY THUNK_ABI_NAMESPACE {
+  inline namespace THUNK_ABI_NAMESPACE THUNK_VISIBILITY {
 #define THUNK_END_NAMESPACE \
   }                         \
   }
