@@ -111,16 +111,17 @@ TEST_CASE("fork() while other threads create and destroy closures: the child can
   std::atomic<bool> stop{false};
   std::atomic<long> busy{0};
   std::vector<test_thread> workers;
-  for (int t = 0; t < 2; ++t) {
+  for (int t = 0; t < 3; ++t) {
     workers.emplace_back([&] {
       std::vector<first_closure> held;
       std::vector<first_reg> held_reg;
       while (!stop.load(std::memory_order_relaxed)) {
-        for (int i = 0; i < 100; ++i) {
+        // More than a thread's caches hold: the pools' locks are taken often.
+        for (int i = 0; i < 3000; ++i) {
           held.emplace_back([i](long x) { return x + i; });
           held_reg.emplace_back([i](long x, long) { return x - i; });
         }
-        held.clear();  // every 64 destructions and creations take a pool's lock
+        held.clear();
         held_reg.clear();
         ++busy;
       }
@@ -129,17 +130,19 @@ TEST_CASE("fork() while other threads create and destroy closures: the child can
   while (busy.load() < 10) test_yield();
 
   int children = 0, healthy = 0;
-  for (int round = 0; round < 100; ++round) {
+  for (int round = 0; round < 200; ++round) {
     const pid_t pid = fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {
       // The child dies plainly (no Catch handlers): a deadlock is a SIGALRM.
       for (int sig : {SIGABRT, SIGSEGV, SIGILL, SIGBUS, SIGFPE}) signal(sig, SIG_DFL);
       alarm(10);
+      // More closures than this thread's caches hold: the child must take
+      // slots from the pools, whose locks the workers may have held.
       int ok = 1;
       std::vector<first_closure> mine;
-      for (long i = 0; i < 200; ++i) mine.emplace_back([i](long x) { return x * 2 + i; });
-      for (long i = 0; i < 200; ++i) ok &= mine[static_cast<std::size_t>(i)].get()(5) == 10 + i;
+      for (long i = 0; i < 5000; ++i) mine.emplace_back([i](long x) { return x * 2 + i; });
+      for (long i = 0; i < 5000; ++i) ok &= mine[static_cast<std::size_t>(i)].get()(5) == 10 + i;
       first_reg r([](long x, long y) { return x * y; });
       ok &= r.get()(6, 7) == 42;
       mine.clear();
