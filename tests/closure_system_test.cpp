@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <thread>
+#include "support/test_thread.hpp"
 #include <vector>
 
 #include "catch.hpp"
@@ -26,6 +26,8 @@
 #    include <sys/time.h>
 #    include <sys/wait.h>
 #    include <unistd.h>
+#  elif defined(THUNK_OS_WINDOWS)
+#    include <windows.h>  // thunk's headers do not include it
 #  endif
 
 namespace {
@@ -77,7 +79,7 @@ TEST_CASE("no page is writable and executable at once while closures are made an
 TEST_CASE("8 threads create, call and destroy closures at once", "[closure][threads]") {
   std::atomic<long> wrong{0}, calls{0};
   const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
-  std::vector<std::thread> threads;
+  std::vector<test_thread> threads;
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       std::vector<thunk::closure<long (*)(long)>> mine;

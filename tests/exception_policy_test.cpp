@@ -18,7 +18,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
-#include <thread>
+#include "support/test_thread.hpp"
 #include <vector>
 
 #if defined(__linux__)
@@ -225,7 +225,7 @@ TEST_CASE("with_context(f, thunk::capture): the exception belongs to the thread 
   auto cb = thunk::with_context<notify_proc>([](int item) { throw enumeration_error("from the worker", item); },
                                              thunk::capture);
   bool worker_caught = false;
-  std::thread worker([&] {
+  test_thread worker([&] {
     fake_notify_all(cb.function, cb.context, 1);
     try {
       thunk::rethrow_if_captured();

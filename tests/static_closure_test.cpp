@@ -11,7 +11,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
-#include <thread>
+#include "support/test_thread.hpp"
 #include <thunk/static_closure.hpp>
 #include <type_traits>
 #include <utility>
@@ -469,10 +469,10 @@ TEST_CASE("static_closure: 8 threads claim, call and release for a second, each 
   constexpr int thread_count = 8;
   std::atomic<bool> go{false}, stop{false};
   std::atomic<std::uint64_t> calls{0}, wrong{0}, exhausted{0}, created{0};
-  std::vector<std::thread> threads;
+  std::vector<test_thread> threads;
   for (int t = 0; t < thread_count; ++t) {
     threads.emplace_back([&, t] {
-      while (!go.load()) std::this_thread::yield();
+      while (!go.load()) test_yield();
       std::vector<sc> held;
       std::uint64_t serial = 0;
       while (!stop.load(std::memory_order_relaxed)) {
@@ -505,7 +505,7 @@ TEST_CASE("static_closure: 8 threads claim, call and release for a second, each 
     });
   }
   go = true;
-  std::this_thread::sleep_for(std::chrono::seconds(1));
+  test_sleep_ms(1000);
   stop = true;
   for (auto& th : threads) th.join();
   INFO("created " << created.load() << ", calls " << calls.load());
@@ -527,10 +527,10 @@ TEST_CASE("static_closure: a pool exactly as large as the most live at once is n
   constexpr std::size_t per_thread = 16;
   std::atomic<bool> go{false}, stop{false};
   std::atomic<std::uint64_t> exhausted{0}, created{0}, wrong{0};
-  std::vector<std::thread> threads;
+  std::vector<test_thread> threads;
   for (int t = 0; t < thread_count; ++t) {
     threads.emplace_back([&, t] {
-      while (!go.load()) std::this_thread::yield();
+      while (!go.load()) test_yield();
       std::vector<sc> held(per_thread);
       std::uint64_t mine = 0;
       while (!stop.load(std::memory_order_relaxed)) {
@@ -547,7 +547,7 @@ TEST_CASE("static_closure: a pool exactly as large as the most live at once is n
     });
   }
   go = true;
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  test_sleep_ms(700);
   stop = true;
   for (auto& th : threads) th.join();
   INFO("created " << created.load());

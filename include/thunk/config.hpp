@@ -52,14 +52,30 @@
 #ifndef THUNK_HAS_CLOSURE
 #  if THUNK_NO_JIT
 #    define THUNK_HAS_CLOSURE 0
-#  elif (defined(THUNK_ARCH_X86_64) || defined(THUNK_ARCH_X86_32) || defined(THUNK_ARCH_AARCH64)) && \
-        (defined(THUNK_OS_LINUX) || defined(THUNK_OS_WINDOWS)) && (defined(__GNUC__) || defined(__clang__))
+#  elif (defined(THUNK_ARCH_X86_64) || defined(THUNK_ARCH_X86_32)) && \
+      (defined(THUNK_OS_LINUX) || defined(THUNK_OS_WINDOWS)) && (defined(__GNUC__) || defined(__clang__))
 #    define THUNK_HAS_CLOSURE 1
-#  elif (defined(THUNK_ARCH_RISCV64) || defined(THUNK_ARCH_ARM32)) && defined(THUNK_OS_LINUX) && \
-        (defined(__GNUC__) || defined(__clang__))
+#  elif (defined(THUNK_ARCH_AARCH64) || defined(THUNK_ARCH_RISCV64) || defined(THUNK_ARCH_ARM32)) && \
+      defined(THUNK_OS_LINUX) && (defined(__GNUC__) || defined(__clang__))
 #    define THUNK_HAS_CLOSURE 1
 #  else
 #    define THUNK_HAS_CLOSURE 0
+#  endif
+#endif
+
+// ---- per-thread storage model ------------------------------------------------
+// THUNK_TLS_DYNAMIC=1: no initial-exec TLS at all, so the code may live in a
+// shared library that is dlopen()ed (glibc keeps only a few hundred bytes of
+// static TLS for those): the per-thread state is allocated on first use and
+// the general path's stub asks a helper for its context slot. 0: the
+// general path's context stack is an initial-exec thread_local (fastest;
+// executables only). Default: 1 for -fPIC code that is not -fPIE (a shared
+// library), else 0. Only Linux has the choice (Windows uses TLS/FLS slots).
+#ifndef THUNK_TLS_DYNAMIC
+#  if defined(THUNK_OS_LINUX) && defined(__PIC__) && !defined(__PIE__)
+#    define THUNK_TLS_DYNAMIC 1
+#  else
+#    define THUNK_TLS_DYNAMIC 0
 #  endif
 #endif
 
@@ -82,15 +98,34 @@
 #else
 #  define THUNK_DETAIL_ABI_JIT j
 #endif
+#if THUNK_TLS_DYNAMIC
+#  define THUNK_DETAIL_ABI_TLS d
+#else
+#  define THUNK_DETAIL_ABI_TLS x
+#endif
 #define THUNK_DETAIL_ABI_VERSION \
   THUNK_DETAIL_CAT(THUNK_DETAIL_CAT(v, THUNK_VERSION_MAJOR), THUNK_DETAIL_CAT(_, THUNK_VERSION_MINOR))
 #ifndef THUNK_ABI_NAMESPACE
-#  define THUNK_ABI_NAMESPACE \
-    THUNK_DETAIL_CAT(THUNK_DETAIL_ABI_VERSION, THUNK_DETAIL_CAT(_, THUNK_DETAIL_CAT(THUNK_DETAIL_ABI_EXC, THUNK_DETAIL_ABI_JIT)))
+#  define THUNK_ABI_NAMESPACE     \
+    THUNK_DETAIL_CAT(             \
+        THUNK_DETAIL_ABI_VERSION, \
+        THUNK_DETAIL_CAT(         \
+            _, THUNK_DETAIL_CAT(THUNK_DETAIL_ABI_EXC, THUNK_DETAIL_CAT(THUNK_DETAIL_ABI_JIT, THUNK_DETAIL_ABI_TLS))))
+#endif
+// ELF: the namespace is hidden, so every shared library keeps its own copy
+// (its own pools and per-thread state) and nothing of thunk becomes an
+// STB_GNU_UNIQUE symbol, which glibc never unloads. THUNK_VISIBILITY may be
+// defined (empty, or default visibility) to share one copy across modules.
+#ifndef THUNK_VISIBILITY
+#  if defined(__ELF__) && (defined(__GNUC__) || defined(__clang__))
+#    define THUNK_VISIBILITY __attribute__((visibility("hidden")))
+#  else
+#    define THUNK_VISIBILITY
+#  endif
 #endif
 #define THUNK_BEGIN_NAMESPACE \
   namespace thunk {           \
-  inline namespace THUNK_ABI_NAMESPACE {
+  inline namespace THUNK_ABI_NAMESPACE THUNK_VISIBILITY {
 #define THUNK_END_NAMESPACE \
   }                         \
   }

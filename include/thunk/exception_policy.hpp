@@ -57,10 +57,18 @@ template <class T>
 struct is_policy<capture_or_t<T>> : std::true_type {};
 
 #if THUNK_HAS_EXCEPTIONS
-/// with_context's captured exceptions: one per thread, the thread that ran the callback.
+/// with_context's captured exceptions: one per thread, the thread that ran
+/// the callback. A trivial thread_local pointer to a heap box, not a
+/// thread_local exception_ptr: a thread_local with a destructor would keep a
+/// shared library loaded until every thread exits (docs/platforms.md).
+inline std::exception_ptr*& thread_captured_box() noexcept {
+  static thread_local std::exception_ptr* box = nullptr;
+  return box;
+}
 inline std::exception_ptr& thread_captured_exception() noexcept {
-  static thread_local std::exception_ptr slot;
-  return slot;
+  std::exception_ptr*& box = thread_captured_box();
+  if (!box) box = new std::exception_ptr();  // noexcept: out of memory here terminates
+  return *box;
 }
 #endif
 }  // namespace detail
@@ -69,10 +77,11 @@ inline std::exception_ptr& thread_captured_exception() noexcept {
 /// this thread captured; does nothing if there is none.
 inline void rethrow_if_captured() {
 #if THUNK_HAS_EXCEPTIONS
-  std::exception_ptr& slot = detail::thread_captured_exception();
-  if (slot) {
-    std::exception_ptr e = std::move(slot);
-    slot = nullptr;
+  std::exception_ptr*& box = detail::thread_captured_box();
+  if (box && *box) {
+    std::exception_ptr e = std::move(*box);
+    delete box;  // collected: nothing of this thread stays behind
+    box = nullptr;
     std::rethrow_exception(e);
   }
 #endif

@@ -12,7 +12,6 @@
 #define THUNK_DETAIL_BINDING_HPP
 
 #include <exception>
-#include <mutex>
 #include <type_traits>
 #include <utility>
 
@@ -92,7 +91,7 @@ inline R invoke_binding(binding<F, R, Capture>& b, Args&&... args) noexcept {
 inline void rethrow_captured(std::exception_ptr& slot) {
   std::exception_ptr e;
   {
-    std::lock_guard<std::mutex> lock(capture_mutex());
+    spin_guard lock(capture_mutex());
     e = std::move(slot);
     slot = nullptr;
   }

@@ -27,13 +27,7 @@
 #include "../error.hpp"
 
 #if defined(THUNK_OS_WINDOWS)
-#  ifndef WIN32_LEAN_AND_MEAN
-#    define WIN32_LEAN_AND_MEAN
-#  endif
-#  ifndef NOMINMAX
-#    define NOMINMAX
-#  endif
-#  include <windows.h>
+#  include "win32.hpp"
 #else
 #  include <sys/mman.h>
 #  include <sys/syscall.h>
@@ -51,9 +45,7 @@ struct chunk_geometry {
 
 inline std::size_t system_page_size() noexcept {
 #if defined(THUNK_OS_WINDOWS)
-  SYSTEM_INFO si;
-  GetSystemInfo(&si);
-  return si.dwPageSize;
+  return win32::page_size;
 #else
   long p = sysconf(_SC_PAGESIZE);
   return p > 0 ? static_cast<std::size_t>(p) : 4096;
@@ -92,16 +84,17 @@ inline void* map_chunk(const chunk_geometry& g, fill_code_fn fill, void* arg, st
     return nullptr;
   }
   for (int attempt = 0; attempt < 16; ++attempt) {
-    void* probe = VirtualAlloc(nullptr, g.alignment * 2, MEM_RESERVE, PAGE_NOACCESS);
+    void* probe = VirtualAlloc(nullptr, g.alignment * 2, win32::mem_reserve, win32::page_noaccess);
     if (!probe) break;
     auto aligned = (reinterpret_cast<std::uintptr_t>(probe) + g.alignment - 1) & ~(g.alignment - 1);
-    VirtualFree(probe, 0, MEM_RELEASE);
-    void* p = VirtualAlloc(reinterpret_cast<void*>(aligned), total, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    VirtualFree(probe, 0, win32::mem_release);
+    void* p = VirtualAlloc(reinterpret_cast<void*>(aligned), total, win32::mem_reserve | win32::mem_commit,
+                            win32::page_readwrite);
     if (!p) continue;  // another thread took the range: try again
     fill(static_cast<unsigned char*>(p), aligned, arg);
-    DWORD old;
-    if (!VirtualProtect(p, g.code_bytes, PAGE_EXECUTE_READ, &old)) {
-      VirtualFree(p, 0, MEM_RELEASE);
+    unsigned long old;
+    if (!VirtualProtect(p, g.code_bytes, win32::page_execute_read, &old)) {
+      VirtualFree(p, 0, win32::mem_release);
       ec = make_error_code(errc::executable_memory_refused);
       return nullptr;
     }

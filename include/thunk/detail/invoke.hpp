@@ -6,11 +6,11 @@
 #include <cstdio>
 #include <exception>
 #include <functional>
-#include <mutex>
 #include <type_traits>
 #include <utility>
 
 #include "../exception_policy.hpp"
+#include "spin_lock.hpp"
 #include "type_list.hpp"
 #include "type_name.hpp"
 #include "../config.hpp"
@@ -51,8 +51,8 @@ constexpr bool check_callable() {
 
 /// Guards captured-exception slots: taken only when a callback throws or a
 /// captured exception is collected, never on the call path.
-inline std::mutex& capture_mutex() noexcept {
-  static std::mutex m;
+inline spin_lock& capture_mutex() noexcept {
+  static spin_lock m;
   return m;
 }
 
@@ -107,7 +107,7 @@ inline R invoke_capture(capture_target<R> target, F& f, Args&&... args) noexcept
     return invoke_plain<R>(f, std::forward<Args>(args)...);
   } catch (...) {
     // Concurrent calls may throw at once: the first exception is kept.
-    std::lock_guard<std::mutex> lock(capture_mutex());
+    spin_guard lock(capture_mutex());
     if (!*target.slot) *target.slot = std::current_exception();
     return fallback_value<R>(target.fallback);
   }

@@ -5,10 +5,14 @@
 // the data page: no system call, no lock, no instruction-cache flush in the
 // steady state. Destroying one poisons its data slot (a call through it
 // reports the closure's type and stops the process) and retires the slot;
-// retired slots wait in a process-wide FIFO quarantine and are reused only
-// after `quarantine_slots` later destructions. Chunks are kept for reuse: the
-// memory held is bounded by the peak number of live closures plus the
-// quarantine, not returned to the system (docs/closure.md).
+// retired slots wait in a FIFO quarantine per kind and are reused only after
+// `quarantine_slots` later destructions of that kind, on any thread (each
+// destruction takes a number from the kind's counter; a slot leaves the
+// quarantine when the counter passed its number by quarantine_slots).
+// Chunks are kept for reuse while the module is loaded: the memory held is
+// bounded by the peak number of live closures plus the quarantine. When the
+// module unloads with no closure alive, every chunk is unmapped
+// (docs/lifetime-threads-exceptions.md, docs/platforms.md).
 #ifndef THUNK_DETAIL_SLOT_POOL_HPP
 #define THUNK_DETAIL_SLOT_POOL_HPP
 
@@ -16,19 +20,17 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <deque>
-#include <mutex>
 #include <new>
 #include <system_error>
 #include <utility>
-#include <vector>
 
+#include "../config.hpp"
 #include "../error.hpp"
 #include "abi.hpp"
 #include "executable_memory.hpp"
+#include "spin_lock.hpp"
 #include "thread_context.hpp"
 #include "type_name.hpp"
-#include "../config.hpp"
 
 THUNK_BEGIN_NAMESPACE
 namespace detail {
@@ -41,16 +43,14 @@ struct slot_data {
 };
 static_assert(sizeof(slot_data) == 2 * sizeof(void*), "the thunks address entry at word + one pointer");
 
-constexpr std::size_t quarantine_slots = 4096;         // process-wide (slots of exited threads)
-constexpr std::size_t thread_quarantine_slots = 1024;  // per thread and kind
-constexpr std::size_t cache_batch = 64;
+/// A destroyed closure's slot is reused only after this many later
+/// destructions of closures of its kind (on any thread).
+constexpr std::uint64_t quarantine_slots = 4096;
 
 /// One geometry for every chunk of this target: a compile-time constant.
 inline constexpr chunk_geometry closure_geometry = make_geometry<abi::slot_size>();
 
-constexpr std::uintptr_t chunk_base(std::uintptr_t code) noexcept {
-  return code & ~(closure_geometry.alignment - 1);
-}
+constexpr std::uintptr_t chunk_base(std::uintptr_t code) noexcept { return code & ~(closure_geometry.alignment - 1); }
 
 /// The data slot of the thunk at `code`.
 inline slot_data* data_of(std::uintptr_t code) noexcept {
@@ -83,8 +83,7 @@ inline std::uintptr_t code_of(const void* data) noexcept {
 }
 
 /// Receives the context where kind K puts it.
-template <int K, bool General = (K == abi::general),
-          class Seq = std::make_index_sequence<(K < abi::general ? K : 0)>>
+template <int K, bool General = (K == abi::general), class Seq = std::make_index_sequence<(K < abi::general ? K : 0)>>
 struct poison_trap;
 
 #if defined(THUNK_ARCH_X86_64)
@@ -113,18 +112,82 @@ inline void* poison_entry() noexcept {
 
 // ---- pools -------------------------------------------------------------------
 
+/// A malloc'd stack of trivially copyable items (no exceptions, no
+/// std::allocator: usable in noexcept code, freed explicitly).
+template <class T>
+struct plain_stack {
+  T* items = nullptr;
+  std::size_t size = 0, capacity = 0;
+  bool push(const T& v) noexcept {
+    if (size == capacity) {
+      const std::size_t c = capacity ? 2 * capacity : 64;
+      void* p = std::realloc(items, c * sizeof(T));
+      if (!p) return false;
+      items = static_cast<T*>(p);
+      capacity = c;
+    }
+    items[size++] = v;
+    return true;
+  }
+  void release() noexcept {
+    std::free(items);
+    items = nullptr;
+    size = capacity = 0;
+  }
+};
+
+/// A retired slot and its kind's destruction count when it was destroyed.
+struct aged_slot {
+  std::uintptr_t code;
+  std::uint64_t stamp;
+};
+
+/// FIFO of retired slots (a growable ring).
+struct aging_queue {
+  aged_slot* items = nullptr;
+  std::size_t head = 0, size = 0, capacity = 0;
+  bool push(const aged_slot& v) noexcept {
+    if (size == capacity) {
+      const std::size_t c = capacity ? 2 * capacity : 256;
+      auto* p = static_cast<aged_slot*>(std::malloc(c * sizeof(aged_slot)));
+      if (!p) return false;
+      for (std::size_t i = 0; i < size; ++i) p[i] = items[(head + i) % capacity];
+      std::free(items);
+      items = p;
+      head = 0;
+      capacity = c;
+    }
+    items[(head + size++) % capacity] = v;
+    return true;
+  }
+  const aged_slot& front() const noexcept { return items[head]; }
+  void pop() noexcept {
+    head = (head + 1) % capacity;
+    --size;
+  }
+  void release() noexcept {
+    std::free(items);
+    items = nullptr;
+    head = size = capacity = 0;
+  }
+};
+
 class slot_pool {
  public:
-  explicit slot_pool(int kind) noexcept : kind_(kind) {}
+  constexpr explicit slot_pool(int kind) noexcept : kind_(kind) {}
 
   /// Writes up to `n` slots to `out` and returns how many (none: ec set).
   std::size_t take(std::uintptr_t* out, std::size_t n, std::error_code& ec) noexcept {
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::size_t got = 0;
-    while (got < n && !ready_.empty()) {
-      out[got++] = ready_.back();
-      ready_.pop_back();
+    spin_guard lock(lock_);
+#if defined(THUNK_OS_LINUX) && THUNK_TLS_DYNAMIC
+    if (kind_ == abi::general && !has_dynamic_stub) {  // no shared-library stub for this target yet
+      ec = make_error_code(errc::thread_storage_unavailable);
+      return 0;
     }
+#endif
+    age();
+    std::size_t got = 0;
+    while (got < n && ready_.size) out[got++] = ready_.items[--ready_.size];
     while (got < n) {
       if (next_ == end_ && !grow(ec)) break;
       out[got++] = next_;
@@ -135,33 +198,41 @@ class slot_pool {
 
   /// Slots that already served their quarantine (or were never handed out).
   void give_ready(const std::uintptr_t* slots, std::size_t n) noexcept {
-    std::lock_guard<std::mutex> lock(mutex_);
-#if THUNK_HAS_EXCEPTIONS
-    try {
-#endif
-      ready_.insert(ready_.end(), slots, slots + n);
-#if THUNK_HAS_EXCEPTIONS
-    } catch (...) {
-    }
-#endif
+    spin_guard lock(lock_);
+    for (std::size_t i = 0; i < n; ++i) (void)ready_.push(slots[i]);  // no memory: the slot stays unused
   }
 
-  /// Retired (poisoned) slots enter the quarantine; the oldest leave it.
-  void retire(const std::uintptr_t* slots, std::size_t n) noexcept {
-    std::lock_guard<std::mutex> lock(mutex_);
-#if THUNK_HAS_EXCEPTIONS
-    try {
+  /// Retired (poisoned) slots enter the quarantine; those that served it leave.
+  void retire(const std::uintptr_t* codes, const std::uint64_t* stamps, std::size_t n) noexcept {
+    spin_guard lock(lock_);
+    for (std::size_t i = 0; i < n; ++i) (void)quarantine_.push(aged_slot{codes[i], stamps[i]});
+    age();
+  }
+
+  /// Numbers a destruction of this kind (the quarantine's clock).
+  std::uint64_t count_destruction() noexcept { return destructions_.fetch_add(1, std::memory_order_relaxed) + 1; }
+
+  void lock() noexcept { lock_.lock(); }
+  bool try_lock() noexcept { return lock_.try_lock(); }
+  void unlock() noexcept { lock_.unlock(); }
+
+  /// The module unloads with no closure alive: every chunk goes back to the
+  /// system. Called with the lock held.
+  void unmap_all_locked() noexcept {
+    const chunk_geometry& g = closure_geometry;
+    for (std::size_t i = 0; i < chunks_.size; ++i) {
+      void* p = reinterpret_cast<void*>(chunks_.items[i]);
+#if defined(THUNK_OS_WINDOWS)
+      VirtualFree(p, 0, win32::mem_release);
+#else
+      munmap(p, g.code_bytes + g.data_bytes);
 #endif
-      quarantine_.insert(quarantine_.end(), slots, slots + n);
-      while (quarantine_.size() > quarantine_slots) {
-        ready_.push_back(quarantine_.front());
-        quarantine_.pop_front();
-      }
-#if THUNK_HAS_EXCEPTIONS
-    } catch (...) {
-      // Out of memory for bookkeeping: the slots stay poisoned and unused.
     }
-#endif
+    (void)g;
+    chunks_.release();
+    ready_.release();
+    quarantine_.release();
+    next_ = end_ = 0;
   }
 
  private:
@@ -169,11 +240,24 @@ class slot_pool {
     int kind;
   };
 
+  /// Slots whose kind saw quarantine_slots destructions since theirs become
+  /// ready. (Stamps are not in order across threads: a younger slot at the
+  /// front only delays the ones behind it.)
+  void age() noexcept {
+    const std::uint64_t now = destructions_.load(std::memory_order_relaxed);
+    while (quarantine_.size && quarantine_.front().stamp + quarantine_slots <= now) {
+      if (!ready_.push(quarantine_.front().code)) break;
+      quarantine_.pop();
+    }
+  }
+
   static void fill(unsigned char* rw, std::uintptr_t at, void* arg) {
     const int kind = static_cast<fill_args*>(arg)->kind;
     const chunk_geometry& g = closure_geometry;
     const std::uintptr_t stub = at;
-#if defined(THUNK_OS_LINUX)
+#if defined(THUNK_OS_LINUX) && THUNK_TLS_DYNAMIC
+    write_dynamic_stub(rw, at);
+#elif defined(THUNK_OS_LINUX)
     const std::ptrdiff_t depth = context_stack_offset();
 #  if defined(THUNK_ARCH_AARCH64) || defined(THUNK_ARCH_RISCV64) || defined(THUNK_ARCH_ARM32)
     abi::write_linux_stub(rw, depth);
@@ -181,7 +265,7 @@ class slot_pool {
     abi::write_linux_stub(rw, depth, depth + static_cast<std::ptrdiff_t>(sizeof(std::uintptr_t)));
 #  endif
 #else
-    abi::write_windows_stub(rw, context_teb_offset());
+    write_windows_context_stub(rw);
 #endif
     const std::size_t slots = g.code_bytes / abi::slot_size;
     for (std::size_t i = abi::stub_slots; i < slots; ++i) {
@@ -203,104 +287,164 @@ class slot_pool {
     void* chunk = map_chunk(g, &slot_pool::fill, &args, ec);
     if (!chunk) return false;
     const auto base = reinterpret_cast<std::uintptr_t>(chunk);
+    (void)chunks_.push(base);  // not recorded (no memory): the chunk stays mapped after an unload
     next_ = base + abi::stub_slots * abi::slot_size;
     end_ = base + g.code_bytes;
     return true;
   }
 
-  std::mutex mutex_;
-  std::vector<std::uintptr_t> ready_;
-  std::deque<std::uintptr_t> quarantine_;
+  alignas(64) std::atomic<std::uint64_t> destructions_{0};  // its own cache line: every destruction adds
+  alignas(64) spin_lock lock_;
+  plain_stack<std::uintptr_t> ready_;
+  aging_queue quarantine_;
+  plain_stack<std::uintptr_t> chunks_;
   std::uintptr_t next_ = 0, end_ = 0;
   int kind_;
 };
 
+template <std::size_t... K>
+inline slot_pool* make_pools(std::index_sequence<K...>) noexcept {
+  // Constant-initialised, never destroyed (closures may outlive static
+  // destruction: atexit handlers), and part of the module's own image, so an
+  // unloaded module leaves no pool behind.
+  static slot_pool pools[] = {slot_pool(static_cast<int>(K))...};
+  return pools;
+}
+
 inline slot_pool& pool_of(int kind) noexcept {
-  // Never destroyed: closures may outlive static destruction (atexit handlers).
-  static slot_pool* const pools = [] {
-    auto* p = static_cast<slot_pool*>(::operator new(sizeof(slot_pool) * abi::kind_count));
-    for (int k = 0; k < abi::kind_count; ++k) new (p + k) slot_pool(k);
-    return p;
-  }();
-  return pools[kind];
+  return make_pools(std::make_index_sequence<static_cast<std::size_t>(abi::kind_count)>{})[kind];
+}
+
+// ---- the module's lifetime ---------------------------------------------------------
+
+inline void flush_thread_caches(thread_state& t) noexcept;
+
+#if defined(THUNK_OS_LINUX)
+// fork(): a child must find every lock free and every list whole, so the
+// parent takes them all around the fork (registry first, then the pools, the
+// order used everywhere). glibc forgets these handlers when the module that
+// registered them is unloaded.
+inline void before_fork() noexcept {
+  registry().lock.lock();
+  for (int k = 0; k < abi::kind_count; ++k) pool_of(k).lock();
+}
+inline void after_fork() noexcept {
+  for (int k = abi::kind_count; k-- > 0;) pool_of(k).unlock();
+  registry().lock.unlock();
+}
+#endif
+
+/// When this module unloads (dlclose, FreeLibrary: its static destructors
+/// run) with no closure alive, everything it holds goes back: chunks, the
+/// per-thread states of every thread, the pthread key / FLS index and the
+/// TLS index. With closures alive nothing is released (their thunks stay
+/// mapped; calling one after the module's code is gone crashes).
+/// Executables built without THUNK_TLS_DYNAMIC keep everything: there,
+/// static destruction is only process exit, and closures may still be used by
+/// later exit handlers.
+inline void close_module() noexcept {
+#if defined(THUNK_OS_LINUX) && !THUNK_TLS_DYNAMIC
+  return;
+#else
+  thread_registry& r = registry();
+  if (live_closures() != 0) return;
+  r.closed.store(true, std::memory_order_release);
+#  if defined(THUNK_OS_WINDOWS)
+  if (r.key_ok) FlsFree(r.fls);  // may run the callback for threads' states (they unlink themselves)
+#  else
+  if (r.key_ok) pthread_key_delete(r.key);
+#  endif
+  r.key_ok = false;
+  // A thread killed while holding a lock (ExitProcess) must not hang the
+  // exit: give up instead.
+  for (int attempt = 0; !r.lock.try_lock(); ++attempt) {
+    if (attempt > 1000) return;
+  }
+  thread_state* s = r.head;
+  r.head = nullptr;
+  r.lock.unlock();
+  while (s) {
+    thread_state* next = s->next;
+    std::free(s);
+    s = next;
+  }
+  for (int k = 0; k < abi::kind_count; ++k) {
+    slot_pool& p = pool_of(k);
+    int attempt = 0;
+    while (!p.try_lock()) {
+      if (++attempt > 1000) break;
+    }
+    if (attempt > 1000) continue;
+    p.unmap_all_locked();
+    p.unlock();
+  }
+#  if defined(THUNK_OS_WINDOWS)
+  const unsigned long tls = r.context_tls.exchange(win32::out_of_indexes);
+  if (tls != win32::out_of_indexes) TlsFree(tls);
+#  endif
+#endif
+}
+
+struct module_lifetime {
+  module_lifetime() noexcept {
+    registry().flush = &flush_thread_caches;
+#if defined(THUNK_OS_LINUX)
+    pthread_atfork(&before_fork, &after_fork, &after_fork);
+#endif
+  }
+  ~module_lifetime() { close_module(); }
+  module_lifetime(const module_lifetime&) = delete;
+  module_lifetime& operator=(const module_lifetime&) = delete;
+};
+
+/// Runs on every slow path: the first call registers the module's fork
+/// handlers and its unload step (a static destructor: it runs at dlclose /
+/// FreeLibrary, and at exit).
+inline void start_module() noexcept {
+  static module_lifetime lifetime;
+  (void)lifetime;
 }
 
 // ---- per-thread caches ------------------------------------------------------------
 //
-// The fast path touches only a trivially initialised thread_local (no
-// constructor, no guard): fixed stacks of ready and retired slots per kind.
-// Retired slots then serve their quarantine in a per-thread FIFO ring (heap,
-// made on first use), so a thread that creates and destroys closures in a
-// loop reuses its own slots after `thread_quarantine_slots` destructions,
-// with no lock and no cache line shared with another thread. A second
-// thread_local with a destructor, touched on the slow path only, hands
-// everything to the process-wide pool when the thread exits.
+// The fast path touches only this thread's state (one pointer away): stacks
+// of ready and retired slots per kind. Ready slots come from the pool in
+// batches; retired slots, stamped with their kind's destruction count, go
+// back to the pool's quarantine in batches. At thread exit both go back.
 
-struct thread_quarantine {
-  std::uintptr_t ring[thread_quarantine_slots];
-  std::size_t head;
-  std::size_t count;
-  // Aged slots the ready stack had no room for: kept for this thread, so a
-  // working set of several hundred closures never goes through the pool.
-  std::uintptr_t spare[thread_quarantine_slots];
-  std::size_t spare_count;
-};
-
-struct thread_slot_stacks {
-  std::uintptr_t ready[abi::kind_count][2 * cache_batch];
-  std::uintptr_t retired[abi::kind_count][cache_batch];
-  thread_quarantine* quarantine[abi::kind_count];
-  std::uint32_t ready_count[abi::kind_count];
-  std::uint32_t retired_count[abi::kind_count];
-  bool registered;  // the flusher below exists for this thread
-  bool gone;        // thread exit (or static destruction after main's): use the pools
-};
-
-inline thread_local thread_slot_stacks thread_slots = {};
-
-struct thread_slot_flusher {
-  ~thread_slot_flusher() {
-    thread_slot_stacks& t = thread_slots;
-    t.gone = true;
-    for (int k = 0; k < abi::kind_count; ++k) {
-      if (t.ready_count[k]) pool_of(k).give_ready(t.ready[k], t.ready_count[k]);
-      if (thread_quarantine* q = t.quarantine[k]) {
-        if (q->spare_count) pool_of(k).give_ready(q->spare, q->spare_count);
-        // Oldest first, so the process-wide FIFO keeps the order.
-        for (std::size_t i = 0; i < q->count; ++i)
-          pool_of(k).retire(&q->ring[(q->head + i) % thread_quarantine_slots], 1);
-        delete q;
-        t.quarantine[k] = nullptr;
-      }
-      if (t.retired_count[k]) pool_of(k).retire(t.retired[k], t.retired_count[k]);
-      t.ready_count[k] = t.retired_count[k] = 0;
-    }
+inline void flush_thread_caches(thread_state& t) noexcept {
+  for (int k = 0; k < abi::kind_count; ++k) {
+    if (t.ready_count[k]) pool_of(k).give_ready(t.ready[k], t.ready_count[k]);
+    if (t.retired_count[k]) pool_of(k).retire(t.retired[k], t.retired_stamp[k], t.retired_count[k]);
+    t.ready_count[k] = t.retired_count[k] = 0;
   }
-};
+}
 
-inline void register_thread_flusher() noexcept {
-  static thread_local thread_slot_flusher flusher;
-  (void)flusher;
-  thread_slots.registered = true;
+/// Counts a closure created or destroyed by a thread without state (out of
+/// memory, or after the module started unloading).
+inline void count_stateless(std::intptr_t delta) noexcept {
+  thread_registry& r = registry();
+  spin_guard g(r.lock);
+  r.exited_live += delta;
 }
 
 /// Refills this thread's ready stack from the pool (the slow path).
 THUNK_DETAIL_NOINLINE inline std::uintptr_t refill_and_acquire(int kind, errc& failure) noexcept {
-  thread_slot_stacks& t = thread_slots;
-  if (thread_quarantine* q = t.quarantine[kind]; q && q->spare_count) {
-    std::size_t n = q->spare_count < cache_batch ? q->spare_count : cache_batch;
-    while (--n) t.ready[kind][t.ready_count[kind]++] = q->spare[--q->spare_count];
-    return q->spare[--q->spare_count];
-  }
+  start_module();
+  thread_state* t = this_thread_state();
   std::uintptr_t got[cache_batch];
   std::error_code ec;
-  const std::size_t n = pool_of(kind).take(got, t.gone ? 1 : cache_batch, ec);
+  const std::size_t n = pool_of(kind).take(got, t ? cache_batch : 1, ec);
   if (n == 0) {
     failure = ec ? static_cast<errc>(ec.value()) : errc::out_of_memory;
     return 0;
   }
-  if (!t.gone && !t.registered) register_thread_flusher();
-  for (std::size_t i = 1; i < n; ++i) t.ready[kind][t.ready_count[kind]++] = got[i];
+  if (!t) {
+    count_stateless(1);
+    return got[0];
+  }
+  for (std::size_t i = 1; i < n; ++i) t->ready[kind][t->ready_count[kind]++] = got[i];
+  ++t->live;
   return got[0];
 }
 
@@ -308,44 +452,30 @@ THUNK_DETAIL_NOINLINE inline std::uintptr_t refill_and_acquire(int kind, errc& f
 /// path: constructing one calls into the standard library.)
 template <int Kind>
 inline std::uintptr_t acquire_slot(errc& failure) noexcept {
-  thread_slot_stacks& t = thread_slots;
-  if (THUNK_DETAIL_LIKELY(t.ready_count[Kind] != 0)) return t.ready[Kind][--t.ready_count[Kind]];
+  thread_state* t = current_thread_state();
+  if (THUNK_DETAIL_LIKELY(t != nullptr && t->ready_count[Kind] != 0)) {
+    ++t->live;
+    return t->ready[Kind][--t->ready_count[Kind]];
+  }
   return refill_and_acquire(Kind, failure);
 }
 
-/// Moves this thread's retired slots into its quarantine ring; the slots
-/// that leave the ring become ready (here, or in the pool when full).
-THUNK_DETAIL_NOINLINE inline void flush_retired(int kind) noexcept {
-  thread_slot_stacks& t = thread_slots;
-  if (!t.registered && !t.gone) register_thread_flusher();
-  thread_quarantine*& q = t.quarantine[kind];
-  if (!q && !t.gone) q = new (std::nothrow) thread_quarantine();
-  if (!q) {
-    pool_of(kind).retire(t.retired[kind], t.retired_count[kind]);
-    t.retired_count[kind] = 0;
+/// Retires a slot on a thread whose cache is full or that has no state.
+THUNK_DETAIL_NOINLINE inline void retire_slow(int kind, std::uintptr_t code, std::uint64_t stamp) noexcept {
+  start_module();
+  thread_state* t = this_thread_state();
+  if (!t) {
+    pool_of(kind).retire(&code, &stamp, 1);
+    count_stateless(-1);
     return;
   }
-  std::uintptr_t spill[cache_batch];
-  std::size_t spilled = 0;
-  for (std::uint32_t i = 0; i < t.retired_count[kind]; ++i) {
-    const std::uintptr_t slot = t.retired[kind][i];
-    if (q->count < thread_quarantine_slots) {
-      q->ring[(q->head + q->count++) % thread_quarantine_slots] = slot;
-      continue;
-    }
-    const std::uintptr_t aged = q->ring[q->head];
-    q->ring[q->head] = slot;
-    q->head = (q->head + 1) % thread_quarantine_slots;
-    if (t.ready_count[kind] < 2 * cache_batch) {
-      t.ready[kind][t.ready_count[kind]++] = aged;
-    } else if (q->spare_count < thread_quarantine_slots) {
-      q->spare[q->spare_count++] = aged;
-    } else {
-      spill[spilled++] = aged;
-    }
+  if (t->retired_count[kind] == cache_batch) {
+    pool_of(kind).retire(t->retired[kind], t->retired_stamp[kind], t->retired_count[kind]);
+    t->retired_count[kind] = 0;
   }
-  t.retired_count[kind] = 0;
-  if (spilled) pool_of(kind).give_ready(spill, spilled);
+  t->retired[kind][t->retired_count[kind]] = code;
+  t->retired_stamp[kind][t->retired_count[kind]++] = stamp;
+  --t->live;
 }
 
 /// Poisons the slot (name: the closure's type, for the message) and retires it.
@@ -354,13 +484,15 @@ inline void release_slot(std::uintptr_t code, const char* name) noexcept {
   slot_data* d = data_of(code);
   d->word = const_cast<char*>(name);
   d->entry = poison_entry<Kind>();
-  thread_slot_stacks& t = thread_slots;
-  if (THUNK_DETAIL_UNLIKELY(t.gone)) {
-    pool_of(Kind).retire(&code, 1);
+  const std::uint64_t stamp = pool_of(Kind).count_destruction();
+  thread_state* t = current_thread_state();
+  if (THUNK_DETAIL_LIKELY(t != nullptr && t->retired_count[Kind] < cache_batch)) {
+    t->retired[Kind][t->retired_count[Kind]] = code;
+    t->retired_stamp[Kind][t->retired_count[Kind]++] = stamp;
+    --t->live;
     return;
   }
-  t.retired[Kind][t.retired_count[Kind]++] = code;
-  if (THUNK_DETAIL_UNLIKELY(t.retired_count[Kind] == cache_batch)) flush_retired(Kind);
+  retire_slow(Kind, code, stamp);
 }
 
 }  // namespace detail

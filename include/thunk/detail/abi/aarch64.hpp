@@ -37,7 +37,7 @@ namespace detail {
 namespace aarch64 {
 
 constexpr std::size_t slot_size = 16;
-constexpr std::size_t stub_slots = 4;
+constexpr std::size_t stub_slots = THUNK_TLS_DYNAMIC ? 7 : 4;  // shared libraries: thread_context.hpp
 /// x0..x7 then the general path.
 enum kind : int { x0, x1, x2, x3, x4, x5, x6, x7, general, kind_count };
 

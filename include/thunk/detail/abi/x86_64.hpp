@@ -33,8 +33,15 @@ namespace detail {
 namespace x86_64 {
 
 constexpr std::size_t slot_size = 16;
-/// The stub occupies the first slots of a chunk's code.
+/// The stub occupies the first slots of a chunk's code (the stubs that may
+/// call a helper, thread_context.hpp, are longer).
+#if THUNK_TLS_DYNAMIC
+constexpr std::size_t stub_slots = 8;
+#elif defined(THUNK_OS_WINDOWS)
+constexpr std::size_t stub_slots = 10;
+#else
 constexpr std::size_t stub_slots = 3;
+#endif
 
 /// Kinds: which register receives the context. Numbered by register, so the
 /// System V and Microsoft conventions share pages for rcx, rdx, r8, r9.

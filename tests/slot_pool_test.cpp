@@ -1,0 +1,163 @@
+// thunk/detail/slot_pool.hpp: the quarantine as documented (a destroyed
+// closure's address is reused only after detail::quarantine_slots later
+// destructions of its kind, on one thread and across threads), and fork()
+// taken while other threads hold the pools' locks.
+#include <atomic>
+#include <cstdint>
+#include <thunk/closure.hpp>
+#include <vector>
+
+#include "catch.hpp"
+#include "support/test_thread.hpp"
+
+#if THUNK_HAS_CLOSURE
+
+#  if defined(THUNK_OS_LINUX)
+#    include <signal.h>
+#    include <sys/wait.h>
+#    include <unistd.h>
+#  endif
+
+namespace {
+
+// Two signatures of one kind (the general path on every target).
+using first_fn = long (*)(long);
+using other_fn = unsigned long (*)(unsigned long);
+using first_closure = thunk::closure<first_fn, thunk::path::general>;
+using other_closure = thunk::closure<other_fn, thunk::path::general>;
+// And two of one register kind (the register path where the target has one).
+using first_reg = thunk::closure<long (*)(long, long)>;
+using other_reg = thunk::closure<unsigned long (*)(unsigned long, unsigned long)>;
+
+constexpr std::uint64_t quarantine = thunk::detail::quarantine_slots;
+
+template <class R, class A>
+R call40(R (*f)(A)) {
+  return f(40);
+}
+template <class R, class A>
+R call40(R (*f)(A, A)) {
+  return f(40, 0);
+}
+
+/// Destroys a closure of the first kind, then creates and destroys closures
+/// of another signature until one gets the old address: how many later
+/// destructions it took (0: never, within 4 quarantines).
+template <class First, class Other>
+std::uint64_t destructions_until_reuse() {
+  std::uintptr_t stale;
+  {
+    First a([](auto x, auto...) { return x + 1; });
+    stale = reinterpret_cast<std::uintptr_t>(a.get());
+  }
+  for (std::uint64_t later = 0; later < 4 * quarantine; ++later) {
+    Other b([](auto x, auto...) { return x + 2; });
+    if (reinterpret_cast<std::uintptr_t>(b.get()) == stale) {
+      CHECK(call40(b.get()) == 42);  // the new closure's own callable
+      return later;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("one thread: a destroyed closure's address comes back only after quarantine_slots destructions",
+          "[slot_pool][quarantine]") {
+  const std::uint64_t general = destructions_until_reuse<first_closure, other_closure>();
+  const std::uint64_t reg = destructions_until_reuse<first_reg, other_reg>();
+  INFO("general path: reused after " << general << " destructions; register path: after " << reg);
+  CHECK(general >= quarantine);
+  CHECK(reg >= quarantine);
+  // The memory is bounded: the address does come back.
+  CHECK(general < 2 * quarantine);
+  CHECK(reg < 2 * quarantine);
+}
+
+TEST_CASE("across threads: a closure destroyed on one thread is reused only after quarantine_slots destructions",
+          "[slot_pool][quarantine][threads]") {
+  std::uintptr_t stale = 0;
+  test_thread first([&] {
+    first_closure a([](long x) { return x + 1; });
+    stale = reinterpret_cast<std::uintptr_t>(a.get());
+  });  // destroyed on that thread, which then exits
+  first.join();
+
+  std::atomic<std::uint64_t> destroyed{0};
+  std::atomic<std::uint64_t> reused_after{0};
+  std::atomic<bool> found{false}, wrong{false};
+  std::vector<test_thread> others;
+  for (int t = 0; t < 3; ++t) {
+    others.emplace_back([&] {
+      while (!found.load() && destroyed.load() < 4 * quarantine) {
+        other_closure b([](unsigned long x) { return x + 2; });
+        if (reinterpret_cast<std::uintptr_t>(b.get()) == stale && !found.exchange(true)) {
+          reused_after = destroyed.load();
+          if (b.get()(40) != 42) wrong = true;
+        }
+        ++destroyed;  // counted before the destruction below: never less than the pool's count
+      }
+    });
+  }
+  for (auto& t : others) t.join();
+  INFO("reused after " << reused_after.load() << " destructions on 3 other threads");
+  CHECK_FALSE(wrong.load());
+  if (found.load()) CHECK(reused_after.load() >= quarantine);
+}
+
+#  if defined(THUNK_OS_LINUX)
+TEST_CASE("fork() while other threads create and destroy closures: the child can use closures",
+          "[slot_pool][fork][threads]") {
+  std::atomic<bool> stop{false};
+  std::atomic<long> busy{0};
+  std::vector<test_thread> workers;
+  for (int t = 0; t < 3; ++t) {
+    workers.emplace_back([&] {
+      std::vector<first_closure> held;
+      std::vector<first_reg> held_reg;
+      while (!stop.load(std::memory_order_relaxed)) {
+        // More than a thread's caches hold: the pools' locks are taken often.
+        for (int i = 0; i < 3000; ++i) {
+          held.emplace_back([i](long x) { return x + i; });
+          held_reg.emplace_back([i](long x, long) { return x - i; });
+        }
+        held.clear();
+        held_reg.clear();
+        ++busy;
+      }
+    });
+  }
+  while (busy.load() < 10) test_yield();
+
+  int children = 0, healthy = 0;
+  for (int round = 0; round < 200; ++round) {
+    const pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      // The child dies plainly (no Catch handlers): a deadlock is a SIGALRM.
+      for (int sig : {SIGABRT, SIGSEGV, SIGILL, SIGBUS, SIGFPE}) signal(sig, SIG_DFL);
+      alarm(10);
+      // More closures than this thread's caches hold: the child must take
+      // slots from the pools, whose locks the workers may have held.
+      int ok = 1;
+      std::vector<first_closure> mine;
+      for (long i = 0; i < 5000; ++i) mine.emplace_back([i](long x) { return x * 2 + i; });
+      for (long i = 0; i < 5000; ++i) ok &= mine[static_cast<std::size_t>(i)].get()(5) == 10 + i;
+      first_reg r([](long x, long y) { return x * y; });
+      ok &= r.get()(6, 7) == 42;
+      mine.clear();
+      _exit(ok ? 0 : 3);
+    }
+    ++children;
+    int status = 0;
+    waitpid(pid, &status, 0);
+    healthy += WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  }
+  stop = true;
+  for (auto& w : workers) w.join();
+  INFO(healthy << " of " << children << " children created, called and destroyed closures");
+  CHECK(healthy == children);
+}
+#  endif
+
+#endif  // THUNK_HAS_CLOSURE
