@@ -12,6 +12,7 @@
 #ifndef THUNK_DETAIL_SLOT_POOL_HPP
 #define THUNK_DETAIL_SLOT_POOL_HPP
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -25,6 +26,8 @@
 
 #include "../error.hpp"
 #include "abi.hpp"
+#include "chunk_source.hpp"
+#include "code_table.hpp"
 #include "executable_memory.hpp"
 #include "thread_context.hpp"
 #include "type_name.hpp"
@@ -174,10 +177,13 @@ class slot_pool {
     const chunk_geometry& g = closure_geometry;
     const std::uintptr_t stub = at;
 #if defined(THUNK_OS_LINUX)
-    const std::ptrdiff_t depth = context_stack_offset();
-#  if defined(THUNK_ARCH_AARCH64) || defined(THUNK_ARCH_RISCV64) || defined(THUNK_ARCH_ARM32)
-    abi::write_linux_stub(rw, depth);
+#  if defined(THUNK_ARCH_X86_64) || defined(THUNK_ARCH_AARCH64)
+    // The stub reads the stack's offset from the first data slot (grow).
+    abi::write_linux_stub(rw, static_cast<std::int64_t>(g.code_bytes));
+#  elif defined(THUNK_ARCH_RISCV64) || defined(THUNK_ARCH_ARM32)
+    abi::write_linux_stub(rw, context_stack_offset());
 #  else
+    const std::ptrdiff_t depth = context_stack_offset();
     abi::write_linux_stub(rw, depth, depth + static_cast<std::ptrdiff_t>(sizeof(std::uintptr_t)));
 #  endif
 #else
@@ -200,14 +206,27 @@ class slot_pool {
 #endif
     const chunk_geometry& g = closure_geometry;
     fill_args args{kind_};
-    void* chunk = map_chunk(g, &slot_pool::fill, &args, ec);
+    void* chunk = map_closure_chunk(g, table_.load(std::memory_order_relaxed), &slot_pool::fill, &args, ec);
     if (!chunk) return false;
     const auto base = reinterpret_cast<std::uintptr_t>(chunk);
+#if defined(THUNK_OS_LINUX) && (defined(THUNK_ARCH_X86_64) || defined(THUNK_ARCH_AARCH64))
+    // The general stub's one parameter: the per-thread stack's offset from
+    // the thread pointer, in the first data slot (a stub slot's, unused).
+    reinterpret_cast<slot_data*>(base + g.code_bytes)->word =
+        reinterpret_cast<void*>(static_cast<std::intptr_t>(context_stack_offset()));
+#endif
     next_ = base + abi::stub_slots * abi::slot_size;
     end_ = base + g.code_bytes;
     return true;
   }
 
+ public:
+  /// The pre-built table of this pool's kind, where the program has one
+  /// (set by the first acquisition of the kind, before any chunk is needed).
+  void use_table(const unsigned char* table) noexcept { table_.store(table, std::memory_order_relaxed); }
+
+ private:
+  std::atomic<const unsigned char*> table_{nullptr};
   std::mutex mutex_;
   std::vector<std::uintptr_t> ready_;
   std::deque<std::uintptr_t> quarantine_;
@@ -310,6 +329,9 @@ template <int Kind>
 inline std::uintptr_t acquire_slot(errc& failure) noexcept {
   thread_slot_stacks& t = thread_slots;
   if (THUNK_DETAIL_LIKELY(t.ready_count[Kind] != 0)) return t.ready[Kind][--t.ready_count[Kind]];
+#if THUNK_DETAIL_HAS_CODE_TABLES
+  pool_of(Kind).use_table(code_table_of<Kind>());  // (chunk source) assembles this kind's table
+#endif
   return refill_and_acquire(Kind, failure);
 }
 

@@ -1,0 +1,207 @@
+// Pre-built trampoline tables: the thunk code of each kind, assembled into
+// the user's own binary (or shared library), so that no page of code is ever
+// written at run time.
+//
+// A table is one chunk's code (64 KiB: a whole number of pages for 4, 16 and
+// 64 KiB pages), 64 KiB-aligned, in its own section of a COMDAT group
+// (`.text.thunk_table.<abi namespace>.<kind>`): any number of TUs give one
+// copy per binary, and only the kinds a program uses are emitted, because the
+// table is assembled by the inline function that returns its address.
+//
+// Every slot of a kind is the same bytes (code and data slots have the same
+// size, so each slot reaches its data at the same distance: the code size),
+// and the general path's stub reads the per-thread stack's offset from the
+// chunk's first data slot: the table holds no address and no relocation. It
+// is never executed where the linker put it (there is nothing writable at
+// that distance); chunk_source.hpp maps it read+execute from the binary's
+// file, as often as needed, each copy next to fresh private read+write pages.
+//
+// The bytes below are the ones abi/x86_64.hpp and abi/aarch64.hpp write
+// (tests/code_table_test.cpp compares them slot by slot).
+#ifndef THUNK_DETAIL_CODE_TABLE_HPP
+#define THUNK_DETAIL_CODE_TABLE_HPP
+
+#include "../config.hpp"
+
+#if !defined(THUNK_NO_CODE_TABLES) && defined(THUNK_HAS_CLOSURE) && THUNK_HAS_CLOSURE && defined(THUNK_OS_LINUX) && \
+    (defined(__GNUC__) || defined(__clang__)) && defined(__ELF__) &&                                                \
+    (defined(THUNK_ARCH_X86_64) || defined(THUNK_ARCH_AARCH64))
+#  define THUNK_DETAIL_HAS_CODE_TABLES 1
+#else
+#  define THUNK_DETAIL_HAS_CODE_TABLES 0
+#endif
+
+#if THUNK_DETAIL_HAS_CODE_TABLES
+
+#  include <cstddef>
+
+#  include "abi.hpp"
+
+#  define THUNK_DETAIL_STR2(x) #  x
+#  define THUNK_DETAIL_STR(x) THUNK_DETAIL_STR2(x)
+#  define THUNK_DETAIL_TABLE_SYMBOL(kind) "thunk_table_" THUNK_DETAIL_STR(THUNK_ABI_NAMESPACE) "_" #  kind
+
+// The section, the group and the hidden symbol (one per binary: a shared
+// library maps its own table) that opens a table of kind `kind`.
+#  define THUNK_DETAIL_TABLE_BEGIN(kind) \
+    ".pushsection .text.thunk_table." THUNK_DETAIL_STR(THUNK_ABI_NAMESPACE) "." #kind ",\"axG\",%progbits," \
+        THUNK_DETAIL_TABLE_SYMBOL(kind) ",comdat\n"                                                          \
+        ".balign 65536\n"                                                                                    \
+        ".weak " THUNK_DETAIL_TABLE_SYMBOL(kind) "\n"                                                        \
+        ".hidden " THUNK_DETAIL_TABLE_SYMBOL(kind) "\n"                                                      \
+        ".type " THUNK_DETAIL_TABLE_SYMBOL(kind) ",%object\n"                                                \
+        THUNK_DETAIL_TABLE_SYMBOL(kind) ":\n"                                                                \
+        "0:\n"
+#  define THUNK_DETAIL_TABLE_END(kind) ".size " THUNK_DETAIL_TABLE_SYMBOL(kind) ",65536\n.popsection\n"
+
+THUNK_BEGIN_NAMESPACE
+namespace detail {
+
+constexpr std::size_t code_table_bytes = 65536;
+
+#  if defined(THUNK_ARCH_X86_64)
+
+// The stub (abi/x86_64.hpp, write_linux_stub with to_data = 65536), 40 bytes
+// then int3 to the end of its 3 slots.
+#    define THUNK_DETAIL_TABLE_STUB                                           \
+      ".byte 0xF3,0x0F,0x1E,0xFA\n"              /* endbr64 */                \
+      ".byte 0x64,0x4C,0x8B,0x1C,0x25,0,0,0,0\n" /* mov r11, fs:[0] */        \
+      ".byte 0x4C,0x03,0x1D\n .long 65536-20\n"  /* add r11, [rip+data0] */   \
+      ".byte 0x49,0xFF,0x03\n"                   /* inc qword ptr [r11] */    \
+      ".byte 0x50\n"                             /* push rax */               \
+      ".byte 0x49,0x8B,0x03\n"                   /* mov rax, [r11] */         \
+      ".byte 0x83,0xE0,0x3F\n"                   /* and eax, 63 */            \
+      ".byte 0x4D,0x89,0x54,0xC3,0x08\n"         /* mov [r11+rax*8+8], r10 */ \
+      ".byte 0x58\n"                             /* pop rax */                \
+      ".byte 0x41,0xFF,0x62,0x08\n"              /* jmp [r10+8] */            \
+      ".fill 8,1,0xCC\n"                         /* int3 */
+
+// 4093 register slots: endbr64; lea <reg>, [rip + 65536-11]; jmp [<reg>+8];
+// int3 padding.
+#    define THUNK_DETAIL_X86_REGISTER_TABLE(kind, rex, modrm, jmp) \
+      THUNK_DETAIL_TABLE_BEGIN(kind)                               \
+      THUNK_DETAIL_TABLE_STUB                                      \
+      ".rept 4093\n"                                               \
+      ".byte 0xF3,0x0F,0x1E,0xFA\n"                                \
+      ".byte " #rex ",0x8D," #modrm                                \
+      "\n .long 65536-11\n"                                        \
+      ".byte " jmp                                                 \
+      "\n"                                                         \
+      ".balign 16,0xCC\n"                                          \
+      ".endr\n" THUNK_DETAIL_TABLE_END(kind)
+
+// General slots: endbr64; lea r10, [rip + 65536-11]; jmp rel32 -> the stub.
+#    define THUNK_DETAIL_X86_GENERAL_TABLE(kind) \
+      THUNK_DETAIL_TABLE_BEGIN(kind)             \
+      THUNK_DETAIL_TABLE_STUB                    \
+      ".rept 4093\n"                             \
+      ".byte 0xF3,0x0F,0x1E,0xFA\n"              \
+      ".byte 0x4C,0x8D,0x15\n .long 65536-11\n"  \
+      ".byte 0xE9\n .long 0b-.-4\n"              \
+      ".endr\n" THUNK_DETAIL_TABLE_END(kind)
+
+template <int Kind>
+struct code_table;
+
+// Each address() assembles its table (noinline: one body, so one table, per
+// TU; the COMDAT group keeps one per binary).
+#    define THUNK_DETAIL_DEFINE_TABLE(kind, text)                                               \
+      extern "C" __attribute__((visibility("hidden")))                                          \
+      const unsigned char thunk_detail_table_##kind[] __asm__(THUNK_DETAIL_TABLE_SYMBOL(kind)); \
+      template <>                                                                               \
+      struct code_table<x86_64::kind> {                                                         \
+        THUNK_DETAIL_NOINLINE static const unsigned char* address() noexcept {                  \
+          __asm__(text);                                                                        \
+          return thunk_detail_table_##kind;                                                     \
+        }                                                                                       \
+      };
+
+THUNK_DETAIL_DEFINE_TABLE(rdi, THUNK_DETAIL_X86_REGISTER_TABLE(rdi, 0x48, 0x3D, "0xFF,0x67,0x08"))
+THUNK_DETAIL_DEFINE_TABLE(rsi, THUNK_DETAIL_X86_REGISTER_TABLE(rsi, 0x48, 0x35, "0xFF,0x66,0x08"))
+THUNK_DETAIL_DEFINE_TABLE(rdx, THUNK_DETAIL_X86_REGISTER_TABLE(rdx, 0x48, 0x15, "0xFF,0x62,0x08"))
+THUNK_DETAIL_DEFINE_TABLE(rcx, THUNK_DETAIL_X86_REGISTER_TABLE(rcx, 0x48, 0x0D, "0xFF,0x61,0x08"))
+THUNK_DETAIL_DEFINE_TABLE(r8, THUNK_DETAIL_X86_REGISTER_TABLE(r8, 0x4C, 0x05, "0x41,0xFF,0x60,0x08"))
+THUNK_DETAIL_DEFINE_TABLE(r9, THUNK_DETAIL_X86_REGISTER_TABLE(r9, 0x4C, 0x0D, "0x41,0xFF,0x61,0x08"))
+THUNK_DETAIL_DEFINE_TABLE(general, THUNK_DETAIL_X86_GENERAL_TABLE(general))
+
+#  elif defined(THUNK_ARCH_AARCH64)
+
+// The stub (abi/aarch64.hpp, write_linux_stub with to_data = 65536), then
+// brk #0 to the end of its 4 slots.
+#    define THUNK_DETAIL_TABLE_STUB                                            \
+      ".inst 0xD53BD051\n"                   /* mrs  x17, tpidr_el0 */         \
+      ".inst 0x58000009|((65532/4)<<5)\n"    /* ldr  x9, data0 */              \
+      ".inst 0x8B090231\n"                   /* add  x17, x17, x9 */           \
+      ".inst 0xF9400229\n"                   /* ldr  x9, [x17] */              \
+      ".inst 0x91000529\n"                   /* add  x9, x9, #1 */             \
+      ".inst 0xF9000229\n"                   /* str  x9, [x17] */              \
+      ".inst 0x92401529\n"                   /* and  x9, x9, #63 */            \
+      ".inst 0x9100222A\n"                   /* add  x10, x17, #8 */           \
+      ".inst 0xF8297950\n"                   /* str  x16, [x10, x9, lsl #3] */ \
+      ".inst 0xF9400611\n"                   /* ldr  x17, [x16, #8] */         \
+      ".inst 0xD61F0220\n"                   /* br   x17 */                    \
+      ".rept 5\n .inst 0xD4200000\n .endr\n" /* brk  #0 */
+
+// 4092 register slots: bti c; adr x<n>, .+65536-4 (immlo 0, immhi 16383);
+// ldr x16, [x<n>, #8]; br x16.
+#    define THUNK_DETAIL_A64_REGISTER_TABLE(kind, n) \
+      THUNK_DETAIL_TABLE_BEGIN(kind)                 \
+      THUNK_DETAIL_TABLE_STUB                        \
+      ".rept 4092\n"                                 \
+      ".inst 0xD503245F\n" /* bti c */               \
+      ".inst 0x10000000|(16383<<5)|" #n              \
+      "\n" /* adr x<n>, data */                      \
+      ".inst 0xF9400410|(" #n                        \
+      "<<5)\n"             /* ldr x16, [x<n>, #8] */ \
+      ".inst 0xD61F0200\n" /* br  x16 */             \
+      ".endr\n" THUNK_DETAIL_TABLE_END(kind)
+
+// General slots: bti c; adr x16, data; b stub; brk #0.
+#    define THUNK_DETAIL_A64_GENERAL_TABLE(kind)             \
+      THUNK_DETAIL_TABLE_BEGIN(kind)                         \
+      THUNK_DETAIL_TABLE_STUB                                \
+      ".rept 4092\n"                                         \
+      ".inst 0xD503245F\n"               /* bti c */         \
+      ".inst 0x10000000|(16383<<5)|16\n" /* adr x16, data */ \
+      "b 0b\n"                           /* b   stub */      \
+      ".inst 0xD4200000\n"               /* brk #0 */        \
+      ".endr\n" THUNK_DETAIL_TABLE_END(kind)
+
+template <int Kind>
+struct code_table;
+
+#    define THUNK_DETAIL_DEFINE_TABLE(kind, text)                                               \
+      extern "C" __attribute__((visibility("hidden")))                                          \
+      const unsigned char thunk_detail_table_##kind[] __asm__(THUNK_DETAIL_TABLE_SYMBOL(kind)); \
+      template <>                                                                               \
+      struct code_table<aarch64::kind> {                                                        \
+        THUNK_DETAIL_NOINLINE static const unsigned char* address() noexcept {                  \
+          __asm__(text);                                                                        \
+          return thunk_detail_table_##kind;                                                     \
+        }                                                                                       \
+      };
+
+THUNK_DETAIL_DEFINE_TABLE(x0, THUNK_DETAIL_A64_REGISTER_TABLE(x0, 0))
+THUNK_DETAIL_DEFINE_TABLE(x1, THUNK_DETAIL_A64_REGISTER_TABLE(x1, 1))
+THUNK_DETAIL_DEFINE_TABLE(x2, THUNK_DETAIL_A64_REGISTER_TABLE(x2, 2))
+THUNK_DETAIL_DEFINE_TABLE(x3, THUNK_DETAIL_A64_REGISTER_TABLE(x3, 3))
+THUNK_DETAIL_DEFINE_TABLE(x4, THUNK_DETAIL_A64_REGISTER_TABLE(x4, 4))
+THUNK_DETAIL_DEFINE_TABLE(x5, THUNK_DETAIL_A64_REGISTER_TABLE(x5, 5))
+THUNK_DETAIL_DEFINE_TABLE(x6, THUNK_DETAIL_A64_REGISTER_TABLE(x6, 6))
+THUNK_DETAIL_DEFINE_TABLE(x7, THUNK_DETAIL_A64_REGISTER_TABLE(x7, 7))
+THUNK_DETAIL_DEFINE_TABLE(general, THUNK_DETAIL_A64_GENERAL_TABLE(general))
+
+#  endif
+
+/// The table of kind Kind (assembled into this binary by this call).
+template <int Kind>
+inline const unsigned char* code_table_of() noexcept {
+  return code_table<Kind>::address();
+}
+
+}  // namespace detail
+THUNK_END_NAMESPACE
+
+#endif
+
+#endif
