@@ -110,6 +110,8 @@ inline void* map_chunk(const chunk_geometry& g, fill_code_fn fill, void* arg, st
   return nullptr;
 }
 
+inline void unmap_chunk(void* p, const chunk_geometry&) noexcept { VirtualFree(p, 0, MEM_RELEASE); }
+
 #else
 
 inline void flush_code(void* p, std::size_t n) noexcept {

@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "../config.hpp"
 #include "../error.hpp"
 #include "abi.hpp"
 #include "chunk_source.hpp"
@@ -31,7 +32,6 @@
 #include "executable_memory.hpp"
 #include "thread_context.hpp"
 #include "type_name.hpp"
-#include "../config.hpp"
 
 THUNK_BEGIN_NAMESPACE
 namespace detail {
@@ -51,9 +51,7 @@ constexpr std::size_t cache_batch = 64;
 /// One geometry for every chunk of this target: a compile-time constant.
 inline constexpr chunk_geometry closure_geometry = make_geometry<abi::slot_size>();
 
-constexpr std::uintptr_t chunk_base(std::uintptr_t code) noexcept {
-  return code & ~(closure_geometry.alignment - 1);
-}
+constexpr std::uintptr_t chunk_base(std::uintptr_t code) noexcept { return code & ~(closure_geometry.alignment - 1); }
 
 /// The data slot of the thunk at `code`.
 inline slot_data* data_of(std::uintptr_t code) noexcept {
@@ -86,8 +84,7 @@ inline std::uintptr_t code_of(const void* data) noexcept {
 }
 
 /// Receives the context where kind K puts it.
-template <int K, bool General = (K == abi::general),
-          class Seq = std::make_index_sequence<(K < abi::general ? K : 0)>>
+template <int K, bool General = (K == abi::general), class Seq = std::make_index_sequence<(K < abi::general ? K : 0)>>
 struct poison_trap;
 
 #if defined(THUNK_ARCH_X86_64)
@@ -127,6 +124,7 @@ class slot_pool {
     while (got < n && !ready_.empty()) {
       out[got++] = ready_.back();
       ready_.pop_back();
+      counted_out(out[got - 1]);
     }
     while (got < n) {
       if (next_ == end_ && !grow(ec)) break;
@@ -143,6 +141,8 @@ class slot_pool {
     try {
 #endif
       ready_.insert(ready_.end(), slots, slots + n);
+      for (std::size_t i = 0; i < n; ++i) counted_in(slots[i]);
+      maybe_release_chunks();
 #if THUNK_HAS_EXCEPTIONS
     } catch (...) {
     }
@@ -158,8 +158,10 @@ class slot_pool {
       quarantine_.insert(quarantine_.end(), slots, slots + n);
       while (quarantine_.size() > quarantine_slots) {
         ready_.push_back(quarantine_.front());
+        counted_in(quarantine_.front());
         quarantine_.pop_front();
       }
+      maybe_release_chunks();
 #if THUNK_HAS_EXCEPTIONS
     } catch (...) {
       // Out of memory for bookkeeping: the slots stay poisoned and unused.
@@ -217,16 +219,111 @@ class slot_pool {
 #endif
     next_ = base + abi::stub_slots * abi::slot_size;
     end_ = base + g.code_bytes;
+    ++chunks_;
+    ++chunks_mapped_;
     return true;
   }
 
+  // ---- chunks come back after a burst ----
+  //
+  // Each chunk counts its slots that are in ready_ (served their quarantine,
+  // not in a thread's cache, not live) in its first data slot but one (a
+  // stub slot's, unused). A chunk whose every slot is there holds nothing
+  // anyone can reach: it is unmapped, except for keep_free_chunks of them
+  // (hysteresis: a create/destroy loop that crosses a chunk's edge makes no
+  // system call). A sweep costs one pass over ready_ and runs only when the
+  // free chunks hold half of it, so the work is proportional to what it
+  // returns. A stale pointer into an unmapped chunk faults (SIGSEGV) instead
+  // of printing the poison message (docs/how-it-works.md).
+  static constexpr std::size_t slots_per_chunk = closure_geometry.code_bytes / abi::slot_size - abi::stub_slots;
+  static constexpr std::size_t keep_free_chunks = 2;
+  static_assert(abi::stub_slots >= 2, "the count lives in a stub slot's data");
+
+  static void*& free_count(std::uintptr_t slot) noexcept {
+    const std::uintptr_t base = chunk_base(slot);
+    return reinterpret_cast<slot_data*>(base + closure_geometry.code_bytes)[1].word;
+  }
+  static std::uintptr_t count_of(std::uintptr_t slot) noexcept {
+    return reinterpret_cast<std::uintptr_t>(free_count(slot));
+  }
+  static void set_count(std::uintptr_t slot, std::uintptr_t n) noexcept {
+    free_count(slot) = reinterpret_cast<void*>(n);
+  }
+  void counted_in(std::uintptr_t slot) noexcept {
+    const std::uintptr_t n = count_of(slot) + 1;
+    set_count(slot, n);
+    if (n == slots_per_chunk) ++full_chunks_;
+  }
+  void counted_out(std::uintptr_t slot) noexcept {
+    const std::uintptr_t n = count_of(slot);
+    if (n == slots_per_chunk) --full_chunks_;
+    set_count(slot, n - 1);
+  }
+  void maybe_release_chunks() noexcept {
+    if (full_chunks_ > keep_free_chunks && full_chunks_ * slots_per_chunk * 2 >= ready_.size()) release_free_chunks();
+  }
+  void release_free_chunks() noexcept {
+    constexpr std::uintptr_t full = slots_per_chunk, going = full + 1, kept = full + 2;
+    std::uintptr_t bases[256];
+    std::size_t released = 0, keeping = 0;
+    for (const std::uintptr_t slot : ready_) {
+      if (count_of(slot) != full) continue;
+      if (keeping < keep_free_chunks || released == sizeof bases / sizeof bases[0]) {
+        set_count(slot, kept);
+        ++keeping;
+      } else {
+        set_count(slot, going);
+        bases[released++] = chunk_base(slot);
+      }
+    }
+    if (!released) {
+      for (const std::uintptr_t slot : ready_)
+        if (count_of(slot) == kept) set_count(slot, full);
+      return;
+    }
+    std::size_t out = 0;
+    for (const std::uintptr_t slot : ready_) {
+      const std::uintptr_t c = count_of(slot);
+      if (c == going) continue;
+      if (c == kept) set_count(slot, full);
+      ready_[out++] = slot;
+    }
+    ready_.resize(out);
+    for (std::size_t i = 0; i < released; ++i) unmap_chunk(reinterpret_cast<void*>(bases[i]), closure_geometry);
+    full_chunks_ -= released;
+    chunks_ -= released;
+    if (ready_.capacity() > 4 * ready_.size() + 4096) {
+#if THUNK_HAS_EXCEPTIONS
+      try {
+#endif
+        std::vector<std::uintptr_t>(ready_).swap(ready_);
+#if THUNK_HAS_EXCEPTIONS
+      } catch (...) {
+      }
+#endif
+    }
+  }
+
  public:
+  /// Chunks mapped now (for the tests and the bench).
+  std::size_t chunk_count() noexcept {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return chunks_;
+  }
+  /// Chunks mapped since the start (each one system calls).
+  std::size_t chunks_mapped() noexcept {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return chunks_mapped_;
+  }
+
   /// The pre-built table of this pool's kind, where the program has one
   /// (set by the first acquisition of the kind, before any chunk is needed).
   void use_table(const unsigned char* table) noexcept { table_.store(table, std::memory_order_relaxed); }
 
  private:
   std::atomic<const unsigned char*> table_{nullptr};
+  std::size_t full_chunks_ = 0;  // chunks whose every slot is in ready_
+  std::size_t chunks_ = 0, chunks_mapped_ = 0;
   std::mutex mutex_;
   std::vector<std::uintptr_t> ready_;
   std::deque<std::uintptr_t> quarantine_;
