@@ -64,6 +64,16 @@ TEST_CASE("closures take their code from the pre-built tables and say so", "[cod
 TEST_CASE("without pre-built tables, closures use run-time pages and say why", "[code_table][code_source]") {
   CHECK(thunk::closure_code_source() == thunk::code_source::undecided);
 #  if THUNK_HAS_CLOSURE
+#    if THUNK_NO_RUNTIME_CODE
+  // Tables only, and none here: refused, with the reasons.
+  std::error_code ec;
+  auto add = thunk::make_closure<int (*)(int)>([](int x) { return x + 1; }, ec);
+  CHECK(ec == thunk::errc::executable_memory_refused);
+  CHECK(thunk::closure_code_source() == thunk::code_source::refused);
+  const std::string why = thunk::describe_closure_code_source();
+  INFO(why);
+  CHECK(why.find("THUNK_NO_RUNTIME_CODE") != std::string::npos);
+#    else
   thunk::closure<int (*)(int)> add([](int x) { return x + 1; });
   CHECK(add.get()(41) == 42);
   const thunk::code_source s = thunk::closure_code_source();
@@ -71,6 +81,7 @@ TEST_CASE("without pre-built tables, closures use run-time pages and say why", "
   const std::string why = thunk::describe_closure_code_source();
   INFO(why);
   CHECK(why.find("table") != std::string::npos);
+#    endif
 #  endif
 }
 

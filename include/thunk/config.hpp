@@ -77,8 +77,15 @@
 #else
 #  define THUNK_DETAIL_ABI_EXC n
 #endif
+// THUNK_NO_RUNTIME_CODE=1: closures take their code from pre-built tables
+// only, never from pages written at run time (docs/code-sources.md).
+#ifndef THUNK_NO_RUNTIME_CODE
+#  define THUNK_NO_RUNTIME_CODE 0
+#endif
 #if THUNK_NO_JIT
 #  define THUNK_DETAIL_ABI_JIT s
+#elif THUNK_NO_RUNTIME_CODE
+#  define THUNK_DETAIL_ABI_JIT t
 #else
 #  define THUNK_DETAIL_ABI_JIT j
 #endif

@@ -33,10 +33,6 @@
 #  endif
 #endif
 
-#ifndef THUNK_NO_RUNTIME_CODE
-#  define THUNK_NO_RUNTIME_CODE 0
-#endif
-
 THUNK_BEGIN_NAMESPACE
 namespace detail {
 
