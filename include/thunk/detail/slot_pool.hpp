@@ -6,9 +6,9 @@
 // steady state. Destroying one poisons its data slot (a call through it
 // reports the closure's type and stops the process) and retires the slot;
 // retired slots wait in a process-wide FIFO quarantine and are reused only
-// after `quarantine_slots` later destructions. Chunks are kept for reuse: the
-// memory held is bounded by the peak number of live closures plus the
-// quarantine, not returned to the system (docs/closure.md).
+// after `quarantine_slots` later destructions. A chunk whose every slot is
+// ready in the pool again is unmapped (two kept free per kind; see
+// release_free_chunks), so memory comes back after a burst.
 #ifndef THUNK_DETAIL_SLOT_POOL_HPP
 #define THUNK_DETAIL_SLOT_POOL_HPP
 
