@@ -103,21 +103,54 @@ inline int table_extra_prot() noexcept {
 #  endif
 }
 
+/// Tables already found and checked: where they are, and the file they were
+/// checked against (written under the code-source lock).
+struct verified_table {
+  const unsigned char* table;
+  table_location loc;
+  file_identity id;
+};
+constexpr std::size_t verified_table_count = 16;
+struct verified_tables {
+  verified_table entries[verified_table_count];
+  std::size_t count;
+};
+inline verified_tables& table_cache() noexcept {
+  static verified_tables cache;  // zero-initialised: no guard, no destructor
+  return cache;
+}
+
 /// Maps a copy of `table` read+execute over the code half of the chunk at p;
-/// 0 or an errno-like reason (`where` names the file for the report).
+/// 0 or an errno-like reason (`where` names the file for the report). The
+/// first copy from a file is compared with the table in memory byte for
+/// byte; later copies from the very same file (device, inode, mtime) are not.
 inline int map_table_copy(void* p, const chunk_geometry& g, const unsigned char* table, char* where,
                           std::size_t where_size) noexcept {
-  table_location loc;
-  loc.table = table;
-  loc.bytes = g.code_bytes;
-  loc.error = ENOENT;
-  dl_iterate_phdr(&find_table_in_object, &loc);
-  if (loc.error) return loc.error;
+  verified_tables& cache = table_cache();
+  verified_table* known = nullptr;
+  for (std::size_t i = 0; i < cache.count; ++i)
+    if (cache.entries[i].table == table) known = &cache.entries[i];
+  table_location found;
+  if (!known) {
+    found.table = table;
+    found.bytes = g.code_bytes;
+    found.error = ENOENT;
+    dl_iterate_phdr(&find_table_in_object, &found);
+    if (found.error) return found.error;
+  }
+  const table_location& loc = known ? known->loc : found;
   std::snprintf(where, where_size, "%s at offset 0x%llx", loc.path, static_cast<unsigned long long>(loc.offset));
   if (loc.offset % system_page_size() != 0) return EINVAL;
-  if (const int e = map_code_from_file(p, g.code_bytes, loc.path, loc.offset, table_extra_prot())) return e;
-  // The file on disk must still hold these very bytes.
+  file_identity id;
+  if (const int e = map_code_from_file(p, g.code_bytes, loc.path, loc.offset, table_extra_prot(), id)) return e;
+  if (known && known->id == id) return 0;
+  // The file on disk must hold these very bytes.
   if (std::memcmp(p, table, g.code_bytes) != 0) return ESTALE;
+  if (known) {
+    known->id = id;
+  } else if (cache.count < verified_table_count) {
+    cache.entries[cache.count++] = verified_table{table, found, id};
+  }
   return 0;
 }
 

@@ -41,6 +41,7 @@
 #else
 #  include <fcntl.h>
 #  include <sys/mman.h>
+#  include <sys/stat.h>
 #  include <sys/syscall.h>
 #  include <unistd.h>
 #endif
@@ -162,12 +163,30 @@ inline int seal_with_memfd(void* p, const chunk_geometry& g, fill_code_fn fill, 
 #  endif
 }
 
+/// The identity of a file: the same path naming another file (replaced on
+/// disk) shows in it.
+struct file_identity {
+  std::uint64_t dev = 0, ino = 0;
+  std::int64_t mtime_s = 0, mtime_ns = 0;
+  bool operator==(const file_identity& o) const noexcept {
+    return dev == o.dev && ino == o.ino && mtime_s == o.mtime_s && mtime_ns == o.mtime_ns;
+  }
+};
+
 /// Maps `bytes` of the file at `path`, from `offset`, read+execute over p
 /// (extra_prot: PROT_BTI where the code has landing pads); errno on failure.
-inline int map_code_from_file(void* p, std::size_t bytes, const char* path, std::uint64_t offset,
-                              int extra_prot) noexcept {
+/// `id` receives the file's identity.
+inline int map_code_from_file(void* p, std::size_t bytes, const char* path, std::uint64_t offset, int extra_prot,
+                              file_identity& id) noexcept {
   const int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno ? errno : ENOENT;
+  struct stat st;
+  if (fstat(fd, &st) == 0) {
+    id.dev = static_cast<std::uint64_t>(st.st_dev);
+    id.ino = static_cast<std::uint64_t>(st.st_ino);
+    id.mtime_s = static_cast<std::int64_t>(st.st_mtim.tv_sec);
+    id.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_nsec);
+  }
   void* rx =
       mmap(p, bytes, PROT_READ | PROT_EXEC | extra_prot, MAP_PRIVATE | MAP_FIXED, fd, static_cast<off_t>(offset));
   if (rx == MAP_FAILED && extra_prot != 0) {
