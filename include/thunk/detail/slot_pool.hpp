@@ -217,6 +217,7 @@ class slot_pool {
     reinterpret_cast<slot_data*>(base + g.code_bytes)->word =
         reinterpret_cast<void*>(static_cast<std::intptr_t>(context_stack_offset()));
 #endif
+    prefault_data(chunk, g);
     next_ = base + abi::stub_slots * abi::slot_size;
     end_ = base + g.code_bytes;
     ++chunks_;
