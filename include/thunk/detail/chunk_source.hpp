@@ -163,16 +163,32 @@ inline void* map_closure_chunk(const chunk_geometry& g, const unsigned char* tab
                                std::error_code& ec) noexcept {
 #if defined(THUNK_OS_WINDOWS)
   (void)table;
-  void* w = map_chunk(g, fill, arg, ec);
-  if (w) {
-    code_source_record& r = code_source_state();
+  code_source_record& r = code_source_state();
+#  if THUNK_NO_RUNTIME_CODE
+  (void)g, (void)fill, (void)arg;
+  {
     code_source_lock lock(r);
     if (r.chosen.load(std::memory_order_relaxed) == static_cast<int>(code_source::undecided)) {
-      std::snprintf(r.text, sizeof r.text, "sealed_pages (VirtualProtect; no tables on Windows)");
-      r.chosen.store(static_cast<int>(code_source::sealed_pages), std::memory_order_release);
+      std::snprintf(r.text, sizeof r.text,
+                    "refused (table: not built for this target; run-time code: off (THUNK_NO_RUNTIME_CODE))");
+      r.chosen.store(static_cast<int>(code_source::refused), std::memory_order_release);
+    }
+  }
+  ec = make_error_code(errc::executable_memory_refused);
+  return nullptr;
+#  else
+  void* w = map_chunk(g, fill, arg, ec);
+  const bool refused = !w && ec == make_error_code(errc::executable_memory_refused);
+  if (w || refused) {
+    code_source_lock lock(r);
+    if (r.chosen.load(std::memory_order_relaxed) == static_cast<int>(code_source::undecided)) {
+      std::snprintf(r.text, sizeof r.text, "%s (table: not built for this target%s)", w ? "sealed_pages" : "refused",
+                    w ? "" : "; VirtualProtect: refused");
+      r.chosen.store(static_cast<int>(w ? code_source::sealed_pages : code_source::refused), std::memory_order_release);
     }
   }
   return w;
+#  endif
 #else
   if (g.code_bytes % system_page_size() != 0) {
     ec = make_error_code(errc::unsupported_target);
