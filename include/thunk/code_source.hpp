@@ -38,7 +38,7 @@ namespace detail {
 /// writes it under `lock`; `text` is complete before `chosen` is published).
 struct code_source_record {
   std::atomic<int> chosen{static_cast<int>(code_source::undecided)};
-  std::atomic<bool> lock{false};
+  std::atomic<int> lock{0};  // (int: byte atomics need libatomic on RISC-V)
   bool table_refused = false, mprotect_refused = false, memfd_refused = false;
   char why_table[320] = {};
   char why_mprotect[96] = {};

@@ -47,10 +47,10 @@ inline void text_append(char* buf, std::size_t size, const char* s) noexcept {
 class code_source_lock {
  public:
   explicit code_source_lock(code_source_record& r) noexcept : r_(r) {
-    while (r_.lock.exchange(true, std::memory_order_acquire)) {
+    while (r_.lock.exchange(1, std::memory_order_acquire) != 0) {
     }
   }
-  ~code_source_lock() { r_.lock.store(false, std::memory_order_release); }
+  ~code_source_lock() { r_.lock.store(0, std::memory_order_release); }
   code_source_lock(const code_source_lock&) = delete;
   code_source_lock& operator=(const code_source_lock&) = delete;
 

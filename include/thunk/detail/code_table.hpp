@@ -25,7 +25,7 @@
 
 #if !defined(THUNK_NO_CODE_TABLES) && defined(THUNK_HAS_CLOSURE) && THUNK_HAS_CLOSURE && defined(THUNK_OS_LINUX) && \
     (defined(__GNUC__) || defined(__clang__)) && defined(__ELF__) &&                                                \
-    (defined(THUNK_ARCH_X86_64) || defined(THUNK_ARCH_AARCH64))
+    (defined(THUNK_ARCH_X86_64) || defined(THUNK_ARCH_AARCH64) || defined(THUNK_ARCH_RISCV64))
 #  define THUNK_DETAIL_HAS_CODE_TABLES 1
 #else
 #  define THUNK_DETAIL_HAS_CODE_TABLES 0
@@ -190,6 +190,48 @@ THUNK_DETAIL_DEFINE_TABLE(x5, THUNK_DETAIL_A64_REGISTER_TABLE(x5, 5))
 THUNK_DETAIL_DEFINE_TABLE(x6, THUNK_DETAIL_A64_REGISTER_TABLE(x6, 6))
 THUNK_DETAIL_DEFINE_TABLE(x7, THUNK_DETAIL_A64_REGISTER_TABLE(x7, 7))
 THUNK_DETAIL_DEFINE_TABLE(general, THUNK_DETAIL_A64_GENERAL_TABLE(general))
+
+#  elif defined(THUNK_ARCH_RISCV64)
+
+// The stub (abi/riscv64.hpp, write_linux_stub with to_data = 65536), then
+// ebreak to the end of its 4 slots; 4092 general slots: auipc t1, 0x10
+// (t1 = data, 64 KiB on); addi t1, t1, 0; jal zero, stub; ebreak. No linker
+// relaxation in the table: its bytes are fixed.
+template <int Kind>
+struct code_table;
+
+extern "C" __attribute__((visibility("hidden")))
+const unsigned char thunk_detail_table_general[] __asm__(THUNK_DETAIL_TABLE_SYMBOL(general));
+template <>
+struct code_table<riscv64::general> {
+  THUNK_DETAIL_NOINLINE static const unsigned char* address() noexcept {
+    __asm__(THUNK_DETAIL_TABLE_BEGIN(general)  //
+            ".option push\n.option norelax\n"
+            ".word 0x00010397\n"                    // auipc t2, 0x10
+            ".word 0x0003B383\n"                    // ld    t2, 0(t2)
+            ".word 0x007203B3\n"                    // add   t2, tp, t2
+            ".word 0x0003BE03\n"                    // ld    t3, 0(t2)
+            ".word 0x001E0E13\n"                    // addi  t3, t3, 1
+            ".word 0x01C3B023\n"                    // sd    t3, 0(t2)
+            ".word 0x03FE7E13\n"                    // andi  t3, t3, 63
+            ".word 0x003E1E13\n"                    // slli  t3, t3, 3
+            ".word 0x007E0E33\n"                    // add   t3, t3, t2
+            ".word 0x006E3423\n"                    // sd    t1, 8(t3)
+            ".word 0x00833283\n"                    // ld    t0, 8(t1)
+            ".word 0x00028067\n"                    // jalr  zero, 0(t0)
+            ".rept 4\n .word 0x00100073\n .endr\n"  // ebreak
+            ".rept 4092\n"
+            ".word 0x00010317\n"  // auipc t1, 0x10
+            ".word 0x00030313\n"  // addi  t1, t1, 0
+            // jal zero, stub: the offset's bits 20|10:1|11|19:12 over 31..12
+            "1: .word 0x6F | ((((0b-1b)>>20)&1)<<31) | ((((0b-1b)>>1)&0x3FF)<<21) | ((((0b-1b)>>11)&1)<<20) | "
+            "((((0b-1b)>>12)&0xFF)<<12)\n"
+            ".word 0x00100073\n"  // ebreak
+            ".endr\n"
+            ".option pop\n" THUNK_DETAIL_TABLE_END(general));
+    return thunk_detail_table_general;
+  }
+};
 
 #  endif
 
