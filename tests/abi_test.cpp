@@ -157,18 +157,23 @@ TEST_CASE("RISC-V 64 thunks are auipc/addi t1; jal zero, stub", "[abi][riscv64]"
   CHECK(word(stub, 12) == 0x00100073u);  // ebreak
 }
 
-TEST_CASE("ARMv7 thunks are movw/movt ip; b stub", "[abi][arm32]") {
+TEST_CASE("ARMv7 thunks are add ip, pc; sub; sub; b stub", "[abi][arm32]") {
   namespace a = thunk::detail::arm32;
   std::uint8_t s[16];
-  a::write_slot(s, 0x40001000, 0x12345678, 0x40000000, a::general);
-  CHECK(word(s, 0) == 0xE305C678u);  // movw ip, #0x5678
-  CHECK(word(s, 1) == 0xE341C234u);  // movt ip, #0x1234
-  CHECK(word(s, 2) == 0xEAFFFBFCu);  // b    .-0x1008
-  CHECK(word(s, 3) == 0xE7F000F0u);  // udf  #0
+  // Slot 5 of a chunk at 0x40000000: its data is 0x10000 + 8 * 5 after the chunk.
+  a::write_slot(s, 0x40000050, 0x40010028, 0x40000000, a::general);
+  CHECK(word(s, 0) == 0xE28FC801u);  // add ip, pc, #0x10000
+  CHECK(word(s, 1) == 0xE24CCC00u);  // sub ip, ip, #0     (v = 0x30: 0x40000058 + 0x10000 - 0x30)
+  CHECK(word(s, 2) == 0xE24CC030u);  // sub ip, ip, #0x30
+  CHECK(word(s, 3) == 0xEAFFFFE7u);  // b   .-0x5c (the stub)
+  a::write_slot(s, 0x40000000 + 16 * 4095, 0x40010000 + 8 * 4095, 0x40000000, a::general);
+  CHECK(word(s, 1) == 0xE24CCC80u);  // sub ip, ip, #0x8000  (v = 8 * 4095 + 8)
+  CHECK(word(s, 2) == 0xE24CC000u);  // sub ip, ip, #0
   std::uint8_t stub[a::stub_slots * a::slot_size];
-  a::write_linux_stub(stub, 0x100);
+  a::write_linux_stub(stub, 0x10000);
   CHECK(word(stub, 1) == 0xEE1D0F70u);   // mrc p15, 0, r0, c13, c0, 3
-  CHECK(word(stub, 2) == 0xE59F1020u);   // ldr r1, [pc, #32] -> byte 48
-  CHECK(word(stub, 11) == 0xE59CF004u);  // ldr pc, [ip, #4]
-  CHECK(word(stub, 12) == 0x100u);
+  CHECK(word(stub, 2) == 0xE28F1801u);   // add r1, pc, #0x10000
+  CHECK(word(stub, 3) == 0xE5111010u);   // ldr r1, [r1, #-16] -> byte 0x10000
+  CHECK(word(stub, 12) == 0xE59CF004u);  // ldr pc, [ip, #4]
+  CHECK(word(stub, 13) == 0xE7F000F0u);  // udf #0
 }

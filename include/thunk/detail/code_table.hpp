@@ -25,7 +25,8 @@
 
 #if !defined(THUNK_NO_CODE_TABLES) && defined(THUNK_HAS_CLOSURE) && THUNK_HAS_CLOSURE && defined(THUNK_OS_LINUX) && \
     (defined(__GNUC__) || defined(__clang__)) && defined(__ELF__) &&                                                \
-    (defined(THUNK_ARCH_X86_64) || defined(THUNK_ARCH_AARCH64) || defined(THUNK_ARCH_RISCV64))
+    (defined(THUNK_ARCH_X86_64) || defined(THUNK_ARCH_AARCH64) || defined(THUNK_ARCH_RISCV64) ||                    \
+     defined(THUNK_ARCH_ARM32))
 #  define THUNK_DETAIL_HAS_CODE_TABLES 1
 #else
 #  define THUNK_DETAIL_HAS_CODE_TABLES 0
@@ -229,6 +230,46 @@ struct code_table<riscv64::general> {
             ".word 0x00100073\n"  // ebreak
             ".endr\n"
             ".option pop\n" THUNK_DETAIL_TABLE_END(general));
+    return thunk_detail_table_general;
+  }
+};
+
+#  elif defined(THUNK_ARCH_ARM32)
+
+// The stub (abi/arm32.hpp, write_linux_stub), then udf to the end of its 4
+// slots; 4092 general slots: add ip, pc, #0x10000; sub ip, ip, #(v & 0xFF00);
+// sub ip, ip, #(v & 0xFF); b stub — v = 8i + 8 for slot i (its data is
+// 0x10000 - 8i on, pc reads 8 ahead). Words only (ARM state), so the
+// assembler's Thumb or ARM state around the table does not matter.
+template <int Kind>
+struct code_table;
+
+extern "C" __attribute__((visibility("hidden")))
+const unsigned char thunk_detail_table_general[] __asm__(THUNK_DETAIL_TABLE_SYMBOL(general));
+template <>
+struct code_table<arm32::general> {
+  THUNK_DETAIL_NOINLINE static const unsigned char* address() noexcept {
+    __asm__(THUNK_DETAIL_TABLE_BEGIN(general)       //
+            ".word 0xE92D0003\n"                    // push {r0, r1}
+            ".word 0xEE1D0F70\n"                    // mrc  p15, 0, r0, c13, c0, 3
+            ".word 0xE28F1801\n"                    // add  r1, pc, #0x10000
+            ".word 0xE5111010\n"                    // ldr  r1, [r1, #-16]
+            ".word 0xE0800001\n"                    // add  r0, r0, r1
+            ".word 0xE5901000\n"                    // ldr  r1, [r0]
+            ".word 0xE2811001\n"                    // add  r1, r1, #1
+            ".word 0xE5801000\n"                    // str  r1, [r0]
+            ".word 0xE201103F\n"                    // and  r1, r1, #63
+            ".word 0xE0801101\n"                    // add  r1, r0, r1, lsl #2
+            ".word 0xE581C004\n"                    // str  ip, [r1, #4]
+            ".word 0xE8BD0003\n"                    // pop  {r0, r1}
+            ".word 0xE59CF004\n"                    // ldr  pc, [ip, #4]
+            ".rept 3\n .word 0xE7F000F0\n .endr\n"  // udf #0
+            ".rept 4092\n"
+            "1: .word 0xE28FC801\n"                                    // add ip, pc, #0x10000
+            ".word 0xE24CCC00 | (((((1b-0b)/2+8)) >> 8) & 0xFF)\n"     // sub ip, ip, #(v & 0xFF00)
+            ".word 0xE24CC000 | ((((1b-0b)/2+8)) & 0xFF)\n"            // sub ip, ip, #(v & 0xFF)
+            ".word 0xEA000000 | (((0b-(1b+12)-8) >> 2) & 0xFFFFFF)\n"  // b stub
+            ".endr\n" THUNK_DETAIL_TABLE_END(general));
     return thunk_detail_table_general;
   }
 };

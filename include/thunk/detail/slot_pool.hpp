@@ -179,11 +179,10 @@ class slot_pool {
     const chunk_geometry& g = closure_geometry;
     const std::uintptr_t stub = at;
 #if defined(THUNK_OS_LINUX)
-#  if defined(THUNK_ARCH_X86_64) || defined(THUNK_ARCH_AARCH64) || defined(THUNK_ARCH_RISCV64)
+#  if !defined(THUNK_ARCH_X86_32)
     // The stub reads the stack's offset from the first data slot (grow).
+    static_assert(closure_geometry.code_bytes == 0x10000, "the ARMv7 stub reaches its data at 64 KiB");
     abi::write_linux_stub(rw, static_cast<std::int64_t>(g.code_bytes));
-#  elif defined(THUNK_ARCH_ARM32)
-    abi::write_linux_stub(rw, context_stack_offset());
 #  else
     const std::ptrdiff_t depth = context_stack_offset();
     abi::write_linux_stub(rw, depth, depth + static_cast<std::ptrdiff_t>(sizeof(std::uintptr_t)));
@@ -211,8 +210,7 @@ class slot_pool {
     void* chunk = map_closure_chunk(g, table_.load(std::memory_order_relaxed), &slot_pool::fill, &args, ec);
     if (!chunk) return false;
     const auto base = reinterpret_cast<std::uintptr_t>(chunk);
-#if defined(THUNK_OS_LINUX) && \
-    (defined(THUNK_ARCH_X86_64) || defined(THUNK_ARCH_AARCH64) || defined(THUNK_ARCH_RISCV64))
+#if defined(THUNK_OS_LINUX) && !defined(THUNK_ARCH_X86_32)
     // The general stub's one parameter: the per-thread stack's offset from
     // the thread pointer, in the first data slot (a stub slot's, unused).
     reinterpret_cast<slot_data*>(base + g.code_bytes)->word =
