@@ -259,7 +259,7 @@ inline void* map_closure_chunk(const chunk_geometry& g, const unsigned char* tab
 #  endif
 
 #  if THUNK_NO_RUNTIME_CODE
-  (void)fill, (void)arg;
+  (void)fill, (void)arg, (void)refuse;
   if (!r.why_mprotect[0]) {
     r.mprotect_refused = r.memfd_refused = true;
     std::snprintf(r.why_mprotect, sizeof r.why_mprotect, "run-time code: off (THUNK_NO_RUNTIME_CODE)");
