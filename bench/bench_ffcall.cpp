@@ -107,6 +107,7 @@ void ffcall_threads_one(benchmark::State& state) {
   ops.destroy_all = [] {
     for (auto cb : live) free_callback(cb);
     live.clear();
+    live.shrink_to_fit();
   };
   return register_impl(std::move(ops));
 }();

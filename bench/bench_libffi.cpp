@@ -126,6 +126,7 @@ void libffi_threads_one(benchmark::State& state) {
   ops.destroy_all = [] {
     for (auto& h : live) destroy(h);
     live.clear();
+    live.shrink_to_fit();
   };
   return register_impl(std::move(ops));
 }();

@@ -83,6 +83,15 @@ std::size_t resident_bytes() {
 
 namespace {
 
+/// Lines of /proc/self/maps: the process's mappings.
+std::size_t mapping_count() {
+  std::ifstream in("/proc/self/maps");
+  std::string line;
+  std::size_t n = 0;
+  while (std::getline(in, line)) ++n;
+  return n;
+}
+
 /// RssAnon, RssFile, RssShmem in bytes (from /proc/self/status, kB).
 struct rss_split {
   double anon = 0, file = 0, shmem = 0, pss = 0;
@@ -210,6 +219,7 @@ int child_rss(const impl_ops& ops) {
   prefault_file_mappings();
   const rss_split split0 = read_rss_split();
   const std::size_t rss0 = resident_bytes();
+  const std::size_t maps0 = mapping_count();
   ops.reserve(n);  // reserved, not yet touched: the touched pages are counted below
   const std::uint64_t t0 = thread_cpu_ns();
   ops.create(n, &counter);
@@ -230,9 +240,17 @@ int child_rss(const impl_ops& ops) {
   print_kv("shmem_per_closure", (split1.shmem - split0.shmem) / double(n));
   print_kv("pss_per_closure", (split1.pss - split0.pss) / double(n));
   print_kv("wx_mappings", double(wx.size()));
+  const std::size_t maps1 = mapping_count();
   const std::uint64_t t2 = thread_cpu_ns();
   ops.destroy_all();
   const std::uint64_t t3 = thread_cpu_ns();
+  // After the burst: what of its growth is still resident (the handles'
+  // storage is freed by destroy_all), and the mappings left.
+  const std::size_t rss2 = resident_bytes();
+  print_kv("after_burst_resident_fraction", (double(rss2) - double(rss0)) / delta);
+  print_kv("maps_before", double(maps0));
+  print_kv("maps_at_1M", double(maps1));
+  print_kv("maps_after_burst", double(mapping_count()));
   // Creating 1M live closures from nothing: fresh pages, page faults included.
   print_kv("create_ns_at_1M", double(t1 - t0) / double(n));
   print_kv("destroy_ns_at_1M", double(t3 - t2) / double(n));

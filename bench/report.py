@@ -177,6 +177,25 @@ def bar_rows(r):
         text += f"; creating 1M live then destroying them: {(fc + fd) / (tc + td):.2f}× ({fmt(fc + fd, 1)} vs {fmt(tc + td, 1)} ns)"
     rows.append(("create + destroy: libffi / closure", text, "≥ 5×", status(None if q is None else q >= 5)))
 
+    # Creating 1M live closures from a fresh process (page faults, mappings).
+    q = ratio(fc, tc) if None not in (tc, fc) else None
+    text = f"{q:.2f}× ({fmt(fc, 1)} vs {fmt(tc, 1)} ns per closure)" if q else "— (closure not measured)"
+    rows.append(("create 1M live from scratch: libffi / closure", text, "≥ 5×", status(None if q is None else q >= 5)))
+
+    # After 1M created and destroyed: what of the burst's growth is resident.
+    a = r.median("memory/rss/thunk", "after_burst_resident_fraction")
+    if a is None:
+        rows.append(("resident after a 1M burst is destroyed", "— (not measured)", "≤ 10%", status(None)))
+    else:
+        m0, m1, m2 = (r.median("memory/rss/thunk", k) for k in ("maps_before", "maps_at_1M", "maps_after_burst"))
+        text = f"{a * 100:.1f}% of the burst's growth"
+        if None not in (m0, m1, m2):
+            text += f"; mappings {fmt(m0, 0)} before, {fmt(m1, 0)} at 1M live, {fmt(m2, 0)} after"
+        fa = r.median("memory/rss/libffi", "after_burst_resident_fraction")
+        if fa is not None:
+            text += f" (libffi: {fa * 100:.1f}%)"
+        rows.append(("resident after a 1M burst is destroyed", text, "≤ 10%", status(a <= 0.10)))
+
     m = r.median("memory/rss/thunk", "bytes_per_closure")
     if m is None:
         rows.append(("RSS per live closure at 1M (handles included)", "— (closure not measured)", "≤ 40 B", status(None)))

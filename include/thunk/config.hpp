@@ -86,6 +86,8 @@
 // without exceptions, with and without run-time code, other versions) never
 // share an inline function, a pool or a per-thread cache by accident
 // (libstdc++'s __cxx11 and Abseil's lts_ namespaces do the same).
+#define THUNK_DETAIL_STR2(x) #x
+#define THUNK_DETAIL_STR(x) THUNK_DETAIL_STR2(x)
 #define THUNK_DETAIL_CAT2(a, b) a##b
 #define THUNK_DETAIL_CAT(a, b) THUNK_DETAIL_CAT2(a, b)
 #if THUNK_HAS_EXCEPTIONS
@@ -93,8 +95,15 @@
 #else
 #  define THUNK_DETAIL_ABI_EXC n
 #endif
+// THUNK_NO_RUNTIME_CODE=1: closures take their code from pre-built tables
+// only, never from pages written at run time (docs/code-sources.md).
+#ifndef THUNK_NO_RUNTIME_CODE
+#  define THUNK_NO_RUNTIME_CODE 0
+#endif
 #if THUNK_NO_JIT
 #  define THUNK_DETAIL_ABI_JIT s
+#elif THUNK_NO_RUNTIME_CODE
+#  define THUNK_DETAIL_ABI_JIT t
 #else
 #  define THUNK_DETAIL_ABI_JIT j
 #endif

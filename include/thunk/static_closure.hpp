@@ -133,8 +133,6 @@ struct static_invoker<P, F, Boxed, Capture, signature_base<CC, NE, R, A...>> {
 };
 
 /// The name printed in diagnostics: thunk::static_closure<P, N, Tag>.
-#define THUNK_DETAIL_STR2(x) #x
-#define THUNK_DETAIL_STR(x) THUNK_DETAIL_STR2(x)
 template <class Pointer, std::size_t N, class Tag>
 inline void static_closure_name(char* out, std::size_t n) noexcept {
   extract_type_name(pretty_signature<static_closure<Pointer, N, Tag>>(), out, n);
@@ -151,8 +149,6 @@ inline void static_closure_name(char* out, std::size_t n) noexcept {
   }
   out[w] = '\0';
 }
-#undef THUNK_DETAIL_STR
-#undef THUNK_DETAIL_STR2
 
 using static_word = std::uintptr_t;
 inline constexpr std::size_t static_word_bits = sizeof(static_word) * 8;

@@ -9,10 +9,10 @@
 // `quarantine_slots` later destructions of that kind, on any thread (each
 // destruction takes a number from the kind's counter; a slot leaves the
 // quarantine when the counter passed its number by quarantine_slots).
-// Chunks are kept for reuse while the module is loaded: the memory held is
-// bounded by the peak number of live closures plus the quarantine. When the
-// module unloads with no closure alive, every chunk is unmapped
-// (docs/lifetime-threads-exceptions.md, docs/platforms.md).
+// A chunk whose every slot is ready in the pool again is unmapped (two kept
+// free per kind; see release_free_chunks), so memory comes back after a
+// burst; when the module unloads with no closure alive, every chunk is
+// unmapped (docs/lifetime-threads-exceptions.md, docs/platforms.md).
 #ifndef THUNK_DETAIL_SLOT_POOL_HPP
 #define THUNK_DETAIL_SLOT_POOL_HPP
 
@@ -27,6 +27,8 @@
 #include "../config.hpp"
 #include "../error.hpp"
 #include "abi.hpp"
+#include "chunk_source.hpp"
+#include "code_table.hpp"
 #include "executable_memory.hpp"
 #include "spin_lock.hpp"
 #include "thread_context.hpp"
@@ -134,6 +136,14 @@ struct plain_stack {
     items = nullptr;
     size = capacity = 0;
   }
+  /// Gives back what a burst left unused.
+  void shrink() noexcept {
+    const std::size_t c = size < 64 ? 64 : size;
+    if (void* p = std::realloc(items, c * sizeof(T))) {
+      items = static_cast<T*>(p);
+      capacity = c;
+    }
+  }
 };
 
 /// A retired slot and its kind's destruction count when it was destroyed.
@@ -187,7 +197,10 @@ class slot_pool {
 #endif
     age();
     std::size_t got = 0;
-    while (got < n && ready_.size) out[got++] = ready_.items[--ready_.size];
+    while (got < n && ready_.size) {
+      out[got] = ready_.items[--ready_.size];
+      counted_out(out[got++]);
+    }
     while (got < n) {
       if (next_ == end_ && !grow(ec)) break;
       out[got++] = next_;
@@ -199,7 +212,10 @@ class slot_pool {
   /// Slots that already served their quarantine (or were never handed out).
   void give_ready(const std::uintptr_t* slots, std::size_t n) noexcept {
     spin_guard lock(lock_);
-    for (std::size_t i = 0; i < n; ++i) (void)ready_.push(slots[i]);  // no memory: the slot stays unused
+    for (std::size_t i = 0; i < n; ++i) {
+      if (ready_.push(slots[i])) counted_in(slots[i]);  // no memory: the slot stays unused
+    }
+    maybe_release_chunks();
   }
 
   /// Retired (poisoned) slots enter the quarantine; those that served it leave.
@@ -207,6 +223,7 @@ class slot_pool {
     spin_guard lock(lock_);
     for (std::size_t i = 0; i < n; ++i) (void)quarantine_.push(aged_slot{codes[i], stamps[i]});
     age();
+    maybe_release_chunks();
   }
 
   /// Numbers a destruction of this kind (the quarantine's clock).
@@ -233,7 +250,23 @@ class slot_pool {
     ready_.release();
     quarantine_.release();
     next_ = end_ = 0;
+    full_chunks_ = 0;
   }
+
+  /// Chunks mapped now (for the tests and the bench).
+  std::size_t chunk_count() noexcept {
+    spin_guard lock(lock_);
+    return chunks_.size;
+  }
+  /// Chunks mapped since the start (each one system calls).
+  std::size_t chunks_mapped() noexcept {
+    spin_guard lock(lock_);
+    return chunks_mapped_;
+  }
+
+  /// The pre-built table of this pool's kind, where the program has one
+  /// (set by the first acquisition of the kind, before any chunk is needed).
+  void use_table(const unsigned char* table) noexcept { table_.store(table, std::memory_order_relaxed); }
 
  private:
   struct fill_args {
@@ -247,6 +280,7 @@ class slot_pool {
     const std::uint64_t now = destructions_.load(std::memory_order_relaxed);
     while (quarantine_.size && quarantine_.front().stamp + quarantine_slots <= now) {
       if (!ready_.push(quarantine_.front().code)) break;
+      counted_in(quarantine_.front().code);
       quarantine_.pop();
     }
   }
@@ -257,13 +291,13 @@ class slot_pool {
     const std::uintptr_t stub = at;
 #if defined(THUNK_OS_LINUX) && THUNK_TLS_DYNAMIC
     write_dynamic_stub(rw, at);
+#elif defined(THUNK_OS_LINUX) && !defined(THUNK_ARCH_X86_32)
+    // The stub reads the stack's offset from the first data slot (grow).
+    static_assert(closure_geometry.code_bytes == 0x10000, "the ARMv7 stub reaches its data at 64 KiB");
+    abi::write_linux_stub(rw, static_cast<std::int64_t>(g.code_bytes));
 #elif defined(THUNK_OS_LINUX)
     const std::ptrdiff_t depth = context_stack_offset();
-#  if defined(THUNK_ARCH_AARCH64) || defined(THUNK_ARCH_RISCV64) || defined(THUNK_ARCH_ARM32)
-    abi::write_linux_stub(rw, depth);
-#  else
     abi::write_linux_stub(rw, depth, depth + static_cast<std::ptrdiff_t>(sizeof(std::uintptr_t)));
-#  endif
 #else
     write_windows_context_stub(rw);
 #endif
@@ -284,13 +318,98 @@ class slot_pool {
 #endif
     const chunk_geometry& g = closure_geometry;
     fill_args args{kind_};
-    void* chunk = map_chunk(g, &slot_pool::fill, &args, ec);
+    void* chunk = map_closure_chunk(g, table_.load(std::memory_order_relaxed), &slot_pool::fill, &args, ec);
     if (!chunk) return false;
     const auto base = reinterpret_cast<std::uintptr_t>(chunk);
-    (void)chunks_.push(base);  // not recorded (no memory): the chunk stays mapped after an unload
+#if defined(THUNK_OS_LINUX) && !defined(THUNK_ARCH_X86_32) && !THUNK_TLS_DYNAMIC
+    // The general stub's one parameter: the per-thread stack's offset from
+    // the thread pointer, in the first data slot (a stub slot's, unused).
+    reinterpret_cast<slot_data*>(base + g.code_bytes)->word =
+        reinterpret_cast<void*>(static_cast<std::intptr_t>(context_stack_offset()));
+#endif
+    prefault_data(chunk, g);
+    if (!chunks_.push(base)) {  // not recorded (no memory): the chunk stays mapped for good
+      untracked_ = true;
+    }
+    ++chunks_mapped_;
     next_ = base + abi::stub_slots * abi::slot_size;
     end_ = base + g.code_bytes;
     return true;
+  }
+
+  // ---- chunks come back after a burst ----
+  //
+  // Each chunk counts its slots that are in ready_ (served their quarantine,
+  // not in a thread's cache, not live) in its first data slot but one (a
+  // stub slot's, unused). A chunk whose every slot is there holds nothing
+  // anyone can reach: it is unmapped, except for keep_free_chunks of them
+  // (hysteresis: a create/destroy loop that crosses a chunk's edge makes no
+  // system call). A sweep costs one pass over ready_ and runs only when the
+  // free chunks hold half of it, so the work is proportional to what it
+  // returns. A stale pointer into an unmapped chunk faults (SIGSEGV) instead
+  // of printing the poison message (docs/how-it-works.md).
+  static constexpr std::size_t slots_per_chunk = closure_geometry.code_bytes / abi::slot_size - abi::stub_slots;
+  static constexpr std::size_t keep_free_chunks = 2;
+  static_assert(abi::stub_slots >= 2, "the count lives in a stub slot's data");
+
+  static void*& free_count(std::uintptr_t slot) noexcept {
+    const std::uintptr_t base = chunk_base(slot);
+    return reinterpret_cast<slot_data*>(base + closure_geometry.code_bytes)[1].word;
+  }
+  static std::uintptr_t count_of(std::uintptr_t slot) noexcept {
+    return reinterpret_cast<std::uintptr_t>(free_count(slot));
+  }
+  static void set_count(std::uintptr_t slot, std::uintptr_t n) noexcept { free_count(slot) = reinterpret_cast<void*>(n); }
+  void counted_in(std::uintptr_t slot) noexcept {
+    const std::uintptr_t n = count_of(slot) + 1;
+    set_count(slot, n);
+    if (n == slots_per_chunk) ++full_chunks_;
+  }
+  void counted_out(std::uintptr_t slot) noexcept {
+    const std::uintptr_t n = count_of(slot);
+    if (n == slots_per_chunk) --full_chunks_;
+    set_count(slot, n - 1);
+  }
+  void maybe_release_chunks() noexcept {
+    if (!untracked_ && full_chunks_ > keep_free_chunks && full_chunks_ * slots_per_chunk * 2 >= ready_.size)
+      release_free_chunks();
+  }
+  void release_free_chunks() noexcept {
+    constexpr std::uintptr_t full = slots_per_chunk, going = full + 1, kept = full + 2;
+    std::uintptr_t bases[256];
+    std::size_t released = 0, keeping = 0;
+    for (std::size_t i = 0; i < ready_.size; ++i) {
+      const std::uintptr_t slot = ready_.items[i];
+      if (count_of(slot) != full) continue;
+      if (keeping < keep_free_chunks || released == sizeof bases / sizeof bases[0]) {
+        set_count(slot, kept);
+        ++keeping;
+      } else {
+        set_count(slot, going);
+        bases[released++] = chunk_base(slot);
+      }
+    }
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < ready_.size; ++i) {
+      const std::uintptr_t slot = ready_.items[i];
+      const std::uintptr_t c = count_of(slot);
+      if (c == going) continue;
+      if (c == kept) set_count(slot, full);
+      ready_.items[out++] = slot;
+    }
+    ready_.size = out;
+    if (!released) return;
+    for (std::size_t i = 0; i < released; ++i) {
+      for (std::size_t j = 0; j < chunks_.size; ++j) {
+        if (chunks_.items[j] == bases[i]) {
+          chunks_.items[j] = chunks_.items[--chunks_.size];
+          break;
+        }
+      }
+      unmap_chunk(reinterpret_cast<void*>(bases[i]), closure_geometry);
+    }
+    full_chunks_ -= released;
+    if (ready_.capacity > 4 * ready_.size + 4096) ready_.shrink();
   }
 
   alignas(64) std::atomic<std::uint64_t> destructions_{0};  // its own cache line: every destruction adds
@@ -298,6 +417,10 @@ class slot_pool {
   plain_stack<std::uintptr_t> ready_;
   aging_queue quarantine_;
   plain_stack<std::uintptr_t> chunks_;
+  std::atomic<const unsigned char*> table_{nullptr};
+  std::size_t full_chunks_ = 0;  // chunks whose every slot is in ready_
+  std::size_t chunks_mapped_ = 0;
+  bool untracked_ = false;  // a chunk could not be recorded: none is ever released
   std::uintptr_t next_ = 0, end_ = 0;
   int kind_;
 };
@@ -457,6 +580,12 @@ inline std::uintptr_t acquire_slot(errc& failure) noexcept {
     ++t->live;
     return t->ready[Kind][--t->ready_count[Kind]];
   }
+#if THUNK_DETAIL_HAS_CODE_TABLES
+  // (chunk source) assembles this kind's table. A shared library's general
+  // path has a stub that calls a helper whose address only run-time code can
+  // hold (thread_context.hpp): no table for it.
+  if (Kind != abi::general || !THUNK_TLS_DYNAMIC) pool_of(Kind).use_table(code_table_of<Kind>());
+#endif
   return refill_and_acquire(Kind, failure);
 }
 

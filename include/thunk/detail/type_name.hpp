@@ -40,11 +40,7 @@ inline void extract_type_name(const char* pretty, char* out, std::size_t n) noex
     e = pretty + std::strlen(pretty);
   }
   // Users name thunk::closure, not its inline ABI namespace: drop that part.
-#define THUNK_DETAIL_STR2(x) #x
-#define THUNK_DETAIL_STR(x) THUNK_DETAIL_STR2(x)
   constexpr char abi_ns[] = THUNK_DETAIL_STR(THUNK_ABI_NAMESPACE) "::";
-#undef THUNK_DETAIL_STR
-#undef THUNK_DETAIL_STR2
   constexpr std::size_t abi_len = sizeof abi_ns - 1;
   std::size_t len = 0;
   while (b < e && len + 1 < n) {
