@@ -104,7 +104,7 @@ inline void* map_chunk(const chunk_geometry& g, fill_code_fn fill, void* arg, st
   return nullptr;
 }
 
-inline void unmap_chunk(void* p, const chunk_geometry&) noexcept { VirtualFree(p, 0, MEM_RELEASE); }
+inline void unmap_chunk(void* p, const chunk_geometry&) noexcept { VirtualFree(p, 0, win32::mem_release); }
 inline void prefault_data(void*, const chunk_geometry&) noexcept {}
 
 #else
