@@ -46,7 +46,9 @@ if [ -n "${THUNK_BUILD_TYPE:-}" ]; then
   debug_build_args=("${build_args[@]}")
 else
   build_args=(-DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG" "-DCMAKE_C_FLAGS_RELEASE=-O1 -DNDEBUG")
-  debug_build_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+  # Sanitizer rows: -O1 -g1 (line tables for the reports; -O2 -g doubled the
+  # critical path of the matrix and found nothing more).
+  debug_build_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG")
 fi
 test_timeout=${THUNK_TEST_TIMEOUT:-300}
 if [ "${CI:-}" = true ]; then time_budget=${THUNK_TIME_BUDGET:-3900}; else time_budget=${THUNK_TIME_BUDGET:-}; fi
@@ -65,6 +67,8 @@ all_rows=(
   linux-x86_64-gcc
   linux-i686
   windows-x64-wine
+  windows-x64-win32-wine
+  windows-x64-clang-wine
   linux-aarch64-qemu
   linux-riscv64-qemu
   linux-armv7-qemu
@@ -126,7 +130,7 @@ notes=()
 packages=(cmake g++ clang libclang-rt-14-dev catch2 pkg-config
           libbenchmark-dev libffi-dev libffcall-dev libseccomp-dev
           g++-i686-linux-gnu g++-aarch64-linux-gnu g++-riscv64-linux-gnu g++-arm-linux-gnueabihf
-          qemu-user g++-mingw-w64-x86-64 g++-mingw-w64-i686 wine64 wine xvfb xauth doxygen)
+          qemu-user g++-mingw-w64-x86-64 g++-mingw-w64-i686 wine64 wine xvfb xauth doxygen lld)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -501,6 +505,27 @@ have x86_64-w64-mingw32-g++-posix || skip="x86_64-w64-mingw32-g++-posix is not i
 have wine || have wine64 || run_skip="wine is not installed (wine64)"
 row_setup=wine_setup row_teardown=wine_teardown
 row windows-x64-wine "$skip" "$run_skip" -DCMAKE_TOOLCHAIN_FILE="$tc/x86_64-w64-mingw32.cmake"
+
+# Debian's default MinGW compiler: the win32 thread model (no std::mutex,
+# std::thread or std::call_once in GCC 12's library).
+next_row
+skip="" run_skip=""
+have x86_64-w64-mingw32-g++-win32 || skip="x86_64-w64-mingw32-g++-win32 is not installed (g++-mingw-w64-x86-64-win32)"
+have wine || have wine64 || run_skip="wine is not installed (wine64)"
+row_setup=wine_setup row_teardown=wine_teardown
+row windows-x64-win32-wine "$skip" "$run_skip" -DCMAKE_TOOLCHAIN_FILE="$tc/x86_64-w64-mingw32-win32.cmake"
+
+# clang for Windows: the only compiler here with vectorcall.
+next_row
+skip="" run_skip=""
+if ! have clang++; then skip="clang++ is not installed (clang)"
+elif ! have ld.lld; then skip="ld.lld is not installed (lld)"
+elif ! ls -d /usr/lib/gcc/x86_64-w64-mingw32/*-posix >/dev/null 2>&1; then
+  skip="no MinGW-w64 g++ (posix) C++ library (g++-mingw-w64-x86-64-posix)"
+fi
+have wine || have wine64 || run_skip="wine is not installed (wine64)"
+row_setup=wine_setup row_teardown=wine_teardown
+row windows-x64-clang-wine "$skip" "$run_skip" -DCMAKE_TOOLCHAIN_FILE="$tc/x86_64-w64-mingw32-clang.cmake"
 
 for spec in "linux-aarch64-qemu aarch64-linux-gnu qemu-aarch64" \
             "linux-riscv64-qemu riscv64-linux-gnu qemu-riscv64" \
