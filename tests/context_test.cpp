@@ -123,9 +123,7 @@ TEST_CASE("with_context<P, I>: the explicit index names the context parameter", 
     using P = const void* (*)(const void* data, void* buffer, std::uintptr_t user);
     STATIC_REQUIRE(thunk::context_index_v<P> == 1);  // the rule would take the void*
     char buffer[4] = {};
-    auto f = [](const void* data, void* out) -> const void* {
-      return static_cast<const char*>(data) + (out != nullptr);
-    };
+    auto f = [](const void* data, void* out) -> const void* { return static_cast<const char*>(data) + (out != nullptr); };
     auto cb = thunk::with_context<P, 2>(f);
     STATIC_REQUIRE(std::is_same<decltype(cb.context), std::uintptr_t>::value);
     const char text[] = "abc";
