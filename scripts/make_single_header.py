@@ -68,10 +68,15 @@ class Amalgamator:
 
     def emit_file(self, path, blocks, stack):
         rel = os.path.relpath(path, INCLUDE_DIR).replace(os.sep, "/")
-        if path in stack:
-            raise SystemExit("make_single_header: include cycle: " + " -> ".join(stack + [path]))
         lines = read_lines(path)
         guarded = has_include_guard(lines)
+        if path in stack:
+            # A guarded header that includes, at its end, one that includes it
+            # back (context.hpp -> call.hpp -> context.hpp): the guard makes the
+            # inner include empty, as the preprocessor would.
+            if guarded:
+                return
+            raise SystemExit("make_single_header: include cycle: " + " -> ".join(stack + [path]))
         if guarded:
             seen = self.inlined.setdefault(path, [])
             if any(blocks[:len(b)] == b for b in seen):

@@ -10,12 +10,33 @@
 //   thunk/signature.hpp        what a C callback type says
 //   thunk/context_slot.hpp     which parameter carries the user data
 //   thunk/stateless.hpp        thunk::stateless<P>(f)
-//   thunk/context.hpp          thunk::with_context<P>(f), thunk::call(api, f, ...)
+//   thunk/context.hpp          thunk::with_context<P>(f)
+//   thunk/call.hpp             thunk::call(api, f, ...)  (included by context.hpp)
+//   thunk/bindable.hpp         thunk::is_bindable_v<P, F>: what closure<P> accepts
 //   thunk/closure.hpp          thunk::closure<P>            (run-time thunks)
 //   thunk/static_closure.hpp   thunk::static_closure<P, N>  (no run-time code)
+//   thunk/typed_static_closure.hpp  thunk::typed_static_closure<P, F, N> (a pool typed by the callable)
 //   thunk/scoped_registration.hpp  register/unregister pairs (SetTimer/KillTimer)
 #ifndef THUNK_THUNK_HPP
 #define THUNK_THUNK_HPP
+
+// ---- begin thunk/bindable.hpp ------------------------------------------------
+// thunk::is_bindable_v<P, F>: whether a callable of type F can stand behind
+// the C callback type P — callable as an lvalue with P's parameters, its
+// result convertible to P's (anything, when P returns void). The owning types
+// (closure, static_closure) take part in overload resolution only for such
+// callables, as std::function does since LWG 2132, so that
+//
+//   void reg(thunk::closure<int (*)(int)>);
+//   void reg(thunk::closure<void (*)(const char*)>);
+//   reg([](const char* s) { puts(s); });   // picks the second
+//
+// is not ambiguous, and std::is_constructible / std::is_convertible say no
+// for a callable that does not fit.
+#ifndef THUNK_BINDABLE_HPP
+#define THUNK_BINDABLE_HPP
+
+#include <type_traits>
 
 // ---- begin thunk/config.hpp --------------------------------------------------
 // Platform detection and configuration macros.
@@ -85,14 +106,30 @@
 #ifndef THUNK_HAS_CLOSURE
 #  if THUNK_NO_JIT
 #    define THUNK_HAS_CLOSURE 0
-#  elif (defined(THUNK_ARCH_X86_64) || defined(THUNK_ARCH_X86_32) || defined(THUNK_ARCH_AARCH64)) && \
-        (defined(THUNK_OS_LINUX) || defined(THUNK_OS_WINDOWS)) && (defined(__GNUC__) || defined(__clang__))
+#  elif (defined(THUNK_ARCH_X86_64) || defined(THUNK_ARCH_X86_32)) && \
+      (defined(THUNK_OS_LINUX) || defined(THUNK_OS_WINDOWS)) && (defined(__GNUC__) || defined(__clang__))
 #    define THUNK_HAS_CLOSURE 1
-#  elif (defined(THUNK_ARCH_RISCV64) || defined(THUNK_ARCH_ARM32)) && defined(THUNK_OS_LINUX) && \
-        (defined(__GNUC__) || defined(__clang__))
+#  elif (defined(THUNK_ARCH_AARCH64) || defined(THUNK_ARCH_RISCV64) || defined(THUNK_ARCH_ARM32)) && \
+      defined(THUNK_OS_LINUX) && (defined(__GNUC__) || defined(__clang__))
 #    define THUNK_HAS_CLOSURE 1
 #  else
 #    define THUNK_HAS_CLOSURE 0
+#  endif
+#endif
+
+// ---- per-thread storage model ------------------------------------------------
+// THUNK_TLS_DYNAMIC=1: no initial-exec TLS at all, so the code may live in a
+// shared library that is dlopen()ed (glibc keeps only a few hundred bytes of
+// static TLS for those): the per-thread state is allocated on first use and
+// the general path's stub asks a helper for its context slot. 0: the
+// general path's context stack is an initial-exec thread_local (fastest;
+// executables only). Default: 1 for -fPIC code that is not -fPIE (a shared
+// library), else 0. Only Linux has the choice (Windows uses TLS/FLS slots).
+#ifndef THUNK_TLS_DYNAMIC
+#  if defined(THUNK_OS_LINUX) && defined(__PIC__) && !defined(__PIE__)
+#    define THUNK_TLS_DYNAMIC 1
+#  else
+#    define THUNK_TLS_DYNAMIC 0
 #  endif
 #endif
 
@@ -103,6 +140,8 @@
 // without exceptions, with and without run-time code, other versions) never
 // share an inline function, a pool or a per-thread cache by accident
 // (libstdc++'s __cxx11 and Abseil's lts_ namespaces do the same).
+#define THUNK_DETAIL_STR2(x) #x
+#define THUNK_DETAIL_STR(x) THUNK_DETAIL_STR2(x)
 #define THUNK_DETAIL_CAT2(a, b) a##b
 #define THUNK_DETAIL_CAT(a, b) THUNK_DETAIL_CAT2(a, b)
 #if THUNK_HAS_EXCEPTIONS
@@ -110,20 +149,46 @@
 #else
 #  define THUNK_DETAIL_ABI_EXC n
 #endif
+// THUNK_NO_RUNTIME_CODE=1: closures take their code from pre-built tables
+// only, never from pages written at run time (docs/code-sources.md).
+#ifndef THUNK_NO_RUNTIME_CODE
+#  define THUNK_NO_RUNTIME_CODE 0
+#endif
 #if THUNK_NO_JIT
 #  define THUNK_DETAIL_ABI_JIT s
+#elif THUNK_NO_RUNTIME_CODE
+#  define THUNK_DETAIL_ABI_JIT t
 #else
 #  define THUNK_DETAIL_ABI_JIT j
+#endif
+#if THUNK_TLS_DYNAMIC
+#  define THUNK_DETAIL_ABI_TLS d
+#else
+#  define THUNK_DETAIL_ABI_TLS x
 #endif
 #define THUNK_DETAIL_ABI_VERSION \
   THUNK_DETAIL_CAT(THUNK_DETAIL_CAT(v, THUNK_VERSION_MAJOR), THUNK_DETAIL_CAT(_, THUNK_VERSION_MINOR))
 #ifndef THUNK_ABI_NAMESPACE
-#  define THUNK_ABI_NAMESPACE \
-    THUNK_DETAIL_CAT(THUNK_DETAIL_ABI_VERSION, THUNK_DETAIL_CAT(_, THUNK_DETAIL_CAT(THUNK_DETAIL_ABI_EXC, THUNK_DETAIL_ABI_JIT)))
+#  define THUNK_ABI_NAMESPACE     \
+    THUNK_DETAIL_CAT(             \
+        THUNK_DETAIL_ABI_VERSION, \
+        THUNK_DETAIL_CAT(         \
+            _, THUNK_DETAIL_CAT(THUNK_DETAIL_ABI_EXC, THUNK_DETAIL_CAT(THUNK_DETAIL_ABI_JIT, THUNK_DETAIL_ABI_TLS))))
+#endif
+// ELF: the namespace is hidden, so every shared library keeps its own copy
+// (its own pools and per-thread state) and nothing of thunk becomes an
+// STB_GNU_UNIQUE symbol, which glibc never unloads. THUNK_VISIBILITY may be
+// defined (empty, or default visibility) to share one copy across modules.
+#ifndef THUNK_VISIBILITY
+#  if defined(__ELF__) && (defined(__GNUC__) || defined(__clang__))
+#    define THUNK_VISIBILITY __attribute__((visibility("hidden")))
+#  else
+#    define THUNK_VISIBILITY
+#  endif
 #endif
 #define THUNK_BEGIN_NAMESPACE \
   namespace thunk {           \
-  inline namespace THUNK_ABI_NAMESPACE {
+  inline namespace THUNK_ABI_NAMESPACE THUNK_VISIBILITY {
 #define THUNK_END_NAMESPACE \
   }                         \
   }
@@ -202,6 +267,27 @@
 
 #endif  // THUNK_CONFIG_HPP
 // ---- end thunk/config.hpp ----------------------------------------------------
+// ---- begin thunk/signature.hpp -----------------------------------------------
+// thunk::signature<P>: what a C callback type says — result, parameters,
+// calling convention, noexcept — for P a function pointer type
+// (int (*)(const void*, const void*), WNDENUMPROC) or a function type
+// (int(const void*, const void*)).
+//
+// | P                                         | convention    | accepted |
+// |-------------------------------------------|---------------|----------|
+// | int (*)(int)                              | default_cc    | yes      |
+// | int(int)                                  | default_cc    | yes      |
+// | BOOL (__stdcall*)(HWND, LPARAM)  (i386)   | stdcall_cc    | yes      |
+// | void (*)(int) noexcept                    | default_cc    | yes      |
+// | int (*)(const char*, ...)                 | —             | no: varargs_signatures_cannot_be_thunked |
+// | int (S::*)(int)                           | —             | no: member pointers are not C callbacks |
+// | std::function<int(int)>, a lambda type    | —             | no: P is the C type, the callable is f |
+#ifndef THUNK_SIGNATURE_HPP
+#define THUNK_SIGNATURE_HPP
+
+#include <cstddef>
+#include <type_traits>
+
 // ---- begin thunk/calling_convention.hpp --------------------------------------
 // Calling conventions as tag types.
 //
@@ -247,185 +333,6 @@ THUNK_END_NAMESPACE
 
 #endif  // THUNK_CALLING_CONVENTION_HPP
 // ---- end thunk/calling_convention.hpp ----------------------------------------
-// ---- begin thunk/error.hpp ---------------------------------------------------
-// thunk::error and its codes: how a failed allocation is reported.
-#ifndef THUNK_ERROR_HPP
-#define THUNK_ERROR_HPP
-
-#include <cstdio>
-#include <cstdlib>
-#include <string>
-#include <system_error>
-
-
-THUNK_BEGIN_NAMESPACE
-
-/// What went wrong when a callback could not be made.
-enum class errc {
-  out_of_memory = 1,            ///< the system refused memory for a page or a callable
-  executable_memory_refused,    ///< every way to get executable memory was refused (W^X policy, seccomp, MDWE ...)
-  pool_exhausted,               ///< a static_closure pool has no free slot
-  thread_storage_unavailable,   ///< no per-thread slot for the general path (TlsAlloc failed)
-  unsupported_target,           ///< closure has no thunk for this target
-};
-
-namespace detail {
-class error_category_impl final : public std::error_category {
- public:
-  const char* name() const noexcept override { return "thunk"; }
-  std::string message(int c) const override {
-    switch (static_cast<errc>(c)) {
-      case errc::out_of_memory: return "out of memory for a callback";
-      case errc::executable_memory_refused: return "executable memory was refused by the system";
-      case errc::pool_exhausted: return "static_closure pool exhausted";
-      case errc::thread_storage_unavailable: return "no thread-local slot for the thunk's context";
-      case errc::unsupported_target: return "no run-time thunk for this target; use thunk::static_closure";
-    }
-    return "unknown thunk error";
-  }
-};
-}  // namespace detail
-
-inline const std::error_category& error_category() noexcept {
-  static const detail::error_category_impl category;
-  return category;
-}
-
-inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), error_category()}; }
-
-/// Thrown when a callback cannot be made; code() says why, what() says it in words.
-class error : public std::system_error {
- public:
-  using std::system_error::system_error;
-};
-
-namespace detail {
-/// Throws thunk::error, or without exceptions prints the message and aborts:
-/// callers that must not abort use the non-throwing factories instead.
-[[noreturn]] inline void raise(std::error_code ec, const char* what) {
-#if THUNK_HAS_EXCEPTIONS
-  throw error(ec, what);
-#else
-  std::fprintf(stderr, "thunk: %s: %s\n", what, ec.message().c_str());
-  std::abort();
-#endif
-}
-}  // namespace detail
-
-THUNK_END_NAMESPACE
-
-namespace std {
-template <>
-struct is_error_code_enum<thunk::errc> : true_type {};
-}  // namespace std
-
-#endif  // THUNK_ERROR_HPP
-// ---- end thunk/error.hpp -----------------------------------------------------
-// ---- begin thunk/exception_policy.hpp ----------------------------------------
-// What happens to a C++ exception thrown by a callback: it never unwinds
-// through C frames.
-//
-// - thunk::terminate (the default for with_context, closure, static_closure):
-//   the exception is reported, naming the callback type, and std::terminate
-//   runs while it is still the current exception, so the terminate handler
-//   prints its what().
-// - thunk::capture: the exception is stored, the callback returns a fallback
-//   (value-initialised: 0, FALSE, nullptr — what stops a Win32 enumeration),
-//   and it is rethrown in C++ once the C API returned: thunk::call does that
-//   by itself; a closure rethrows with rethrow_if_captured(); with_context
-//   stores it for the calling thread (thunk::rethrow_if_captured()).
-// - thunk::capture_or(v): as capture, returning v instead.
-//
-// With -fno-exceptions nothing can be thrown; the policies still compile.
-#ifndef THUNK_EXCEPTION_POLICY_HPP
-#define THUNK_EXCEPTION_POLICY_HPP
-
-#include <exception>
-#include <type_traits>
-#include <utility>
-
-
-THUNK_BEGIN_NAMESPACE
-
-struct terminate_t {
-  explicit constexpr terminate_t() = default;
-};
-/// Default policy: report and std::terminate.
-inline constexpr terminate_t terminate{};
-
-struct capture_t {
-  explicit constexpr capture_t() = default;
-};
-/// Store the exception, return a value-initialised fallback, rethrow later.
-inline constexpr capture_t capture{};
-
-template <class T>
-struct capture_or_t {
-  T fallback;
-};
-/// Store the exception, return `fallback`, rethrow later.
-template <class T>
-constexpr capture_or_t<std::decay_t<T>> capture_or(T&& fallback) {
-  return {std::forward<T>(fallback)};
-}
-
-namespace detail {
-template <class T>
-struct is_policy : std::false_type {};
-template <>
-struct is_policy<terminate_t> : std::true_type {};
-template <>
-struct is_policy<capture_t> : std::true_type {};
-template <class T>
-struct is_policy<capture_or_t<T>> : std::true_type {};
-
-#if THUNK_HAS_EXCEPTIONS
-/// with_context's captured exceptions: one per thread, the thread that ran the callback.
-inline std::exception_ptr& thread_captured_exception() noexcept {
-  static thread_local std::exception_ptr slot;
-  return slot;
-}
-#endif
-}  // namespace detail
-
-/// Rethrows (and clears) an exception that a with_context callback running on
-/// this thread captured; does nothing if there is none.
-inline void rethrow_if_captured() {
-#if THUNK_HAS_EXCEPTIONS
-  std::exception_ptr& slot = detail::thread_captured_exception();
-  if (slot) {
-    std::exception_ptr e = std::move(slot);
-    slot = nullptr;
-    std::rethrow_exception(e);
-  }
-#endif
-}
-
-THUNK_END_NAMESPACE
-
-#endif
-// ---- end thunk/exception_policy.hpp ------------------------------------------
-// ---- begin thunk/signature.hpp -----------------------------------------------
-// thunk::signature<P>: what a C callback type says — result, parameters,
-// calling convention, noexcept — for P a function pointer type
-// (int (*)(const void*, const void*), WNDENUMPROC) or a function type
-// (int(const void*, const void*)).
-//
-// | P                                         | convention    | accepted |
-// |-------------------------------------------|---------------|----------|
-// | int (*)(int)                              | default_cc    | yes      |
-// | int(int)                                  | default_cc    | yes      |
-// | BOOL (__stdcall*)(HWND, LPARAM)  (i386)   | stdcall_cc    | yes      |
-// | void (*)(int) noexcept                    | default_cc    | yes      |
-// | int (*)(const char*, ...)                 | —             | no: varargs_signatures_cannot_be_thunked |
-// | int (S::*)(int)                           | —             | no: member pointers are not C callbacks |
-// | std::function<int(int)>, a lambda type    | —             | no: P is the C type, the callable is f |
-#ifndef THUNK_SIGNATURE_HPP
-#define THUNK_SIGNATURE_HPP
-
-#include <cstddef>
-#include <type_traits>
-
 // ---- begin thunk/detail/type_list.hpp ----------------------------------------
 // Minimal type-list tools for signatures.
 #ifndef THUNK_DETAIL_TYPE_LIST_HPP
@@ -921,23 +828,133 @@ THUNK_END_NAMESPACE
 
 #endif  // THUNK_SIGNATURE_HPP
 // ---- end thunk/signature.hpp -------------------------------------------------
+
+THUNK_BEGIN_NAMESPACE
+namespace detail {
+
+template <class F, class R, class L>
+struct bindable_to;
+template <class F, class R, class... A>
+struct bindable_to<F, R, type_list<A...>> : std::is_invocable_r<R, F&, A...> {};
+
+/// Names the failure in the compiler's "use of deleted function" line when a
+/// closure or static_closure is initialised directly with a callable that
+/// does not fit P.
+template <class P, class F>
+struct the_callable_cannot_be_called_with_Ps_parameters_or_its_result_does_not_convert {};
+
+}  // namespace detail
+
+/// True when F (decayed, called as an lvalue) can be bound to the C callback
+/// type P by closure<P> and static_closure<P, N>.
+template <class P, class F>
+inline constexpr bool is_bindable_v = detail::bindable_to<std::decay_t<F>, typename signature<P>::result_type,
+                                                          typename signature<P>::argument_types>::value;
+
+template <class P, class F>
+struct is_bindable : std::bool_constant<is_bindable_v<P, F>> {};
+
+#if defined(__cpp_concepts) && __cpp_concepts >= 201907L
+/// The same as a C++20 concept, in the trait's order:
+/// template <class F> requires thunk::bindable<P, F> void reg(F&& f);
+template <class P, class F>
+concept bindable = is_bindable_v<P, F>;
+#endif
+
+THUNK_END_NAMESPACE
+
+#endif  // THUNK_BINDABLE_HPP
+// ---- end thunk/bindable.hpp --------------------------------------------------
+// ---- begin thunk/call.hpp ----------------------------------------------------
+// thunk::call(api, f, other_args...): calls a C API that takes a callback and
+// its context with f bound to the callback; finds both positions in the API's
+// parameter list and carries f's exception out.
+//
+//   thunk::call(EnumWindows, [&](HWND h) { found.push_back(h); return TRUE; });
+//   thunk::call(thunk::capture_or(1), sqlite3_exec, db, sql, row, &error);  // 1 stops sqlite3_exec
+//   thunk::call(pthread_create, body, &tid, nullptr);  // body: an lvalue that outlives the thread
+//
+// Where the context points. An lvalue callable is referenced: the context is
+// its address, as with_context gives, so an API that calls back later or on
+// another thread works while the callable lives. A temporary callable lives
+// in thunk::call's frame and dies with it: its context is the frame's
+// address, which the entry dereferences only after finding the frame
+// registered on the calling thread. The registry is a thread-local list of
+// the thunk::calls running on this thread (its head is thread-local storage,
+// its nodes live in running frames), so a late call never reads freed stack:
+// it stops the process with a message naming thunk::call.
+//
+// Exceptions. Thrown on this thread during the call, an exception is stored
+// in the running call's frame (found through the same registry, only once
+// something was thrown) and rethrown after the API returned. Thrown on
+// another thread, or after thunk::call returned, it has nowhere to go: the
+// terminate policy, with a message naming thunk::call.
+#ifndef THUNK_CALL_HPP
+#define THUNK_CALL_HPP
+
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <functional>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+// ---- begin thunk/context.hpp -------------------------------------------------
+// The context tier: for C APIs that hand the callback a user-data slot
+// (EnumWindows' LPARAM, qsort_r's void*, pthread_create's arg ...).
+//
+// No allocation and no run-time code: one static typed entry per (P, callable
+// type) reads the callable's address back from the slot.
+//
+//   auto [fn, ctx] = thunk::with_context<WNDENUMPROC>(visitor);   // visitor referenced
+//   EnumWindows(fn, ctx);
+//   thunk::call(EnumWindows, [&](HWND h) { ...; return TRUE; }); // slot found, exceptions carried
+#ifndef THUNK_CONTEXT_HPP
+#define THUNK_CONTEXT_HPP
+
+#include <cstddef>
+#include <functional>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
 // ---- begin thunk/context_slot.hpp --------------------------------------------
 // thunk::context_index<P>: which parameter of a C callback type carries the
 // user's data.
 //
-// The only void* parameter if there is exactly one; else, with no void*, the
-// only pointer-sized integer parameter (LPARAM, intptr_t, uintptr_t, DWORD_PTR);
-// otherwise there is no single answer and the explicit form must name it.
+// The rule, the same on every target for the same declaration's types:
+// the only void* if there is exactly one; else, with no void*, the only
+// parameter of type long, unsigned long, long long or unsigned long long that
+// is as wide as a pointer on this target (LPARAM,
+// WPARAM, LONG_PTR, DWORD_PTR, ULONG_PTR on Windows; intptr_t and uintptr_t
+// on LP64 Linux). int, unsigned, short and char are never found
+// automatically, even where they are pointer-sized (i386, ARMv7): a
+// `void (*)(int)` is rejected on every target. Else, with neither, the only
+// const/volatile void* (ICU passes user data as const void*). Otherwise there is no single
+// answer and the explicit form must name it (it also accepts typed object
+// pointers such as const T*, and any integer as wide as a pointer).
 //
-// | P                                              | context_index |
-// |------------------------------------------------|---------------|
-// | BOOL (*)(HWND, LPARAM)                         | 1             |
-// | int (*)(const void*, const void*, void*)       | 2             |
-// | void* (*)(void*)                               | 0             |
-// | int (*)(void*, int, char**, char**)            | 0             |
+// | P                                              | context_index (every target) |
+// |------------------------------------------------|------------------------------|
+// | BOOL (*)(HWND, LPARAM)                         | 1                            |
+// | int (*)(const void*, const void*, void*)       | 2                            |
+// | void* (*)(void*)                               | 0                            |
+// | int (*)(void*, int, char**, char**)            | 0                            |
+// | UBool (*)(const void*, UChar32, UChar32, UCharCategory) | 0 (ICU: const void*) |
+// | void (*)(volatile void*, int)                  | 0                            |
 // | void (*)(void*, void*)                         | rejected: two void*, name one |
-// | void (*)(intptr_t, intptr_t)                   | rejected: two candidates, name one |
+// | void (*)(intptr_t, intptr_t)                   | rejected: two candidates on LP64; no candidate on ILP32 Linux |
 // | void (*)(int)                                  | rejected: no slot, use thunk::closure |
+// | void (*)(unsigned)                             | rejected: no slot, use thunk::closure |
+// | void (*)(const char*)                          | rejected: a typed pointer is data; name it: with_context<P, 0> |
+//
+// Where the types differ between targets the answer follows the types:
+// intptr_t is int on ILP32 Linux (i386, ARMv7), so `void (*)(intptr_t)` needs
+// the explicit index there; `long` is 32-bit on Win64, so it cannot carry a
+// pointer there. Spell a context as void* or LPARAM/LONG_PTR to be found
+// everywhere.
 #ifndef THUNK_CONTEXT_SLOT_HPP
 #define THUNK_CONTEXT_SLOT_HPP
 
@@ -950,16 +967,31 @@ THUNK_END_NAMESPACE
 THUNK_BEGIN_NAMESPACE
 namespace detail {
 
+/// void* itself (the parameter's own top-level cv aside).
 template <class T>
-inline constexpr bool is_void_pointer = std::is_same<std::remove_cv_t<T>, void*>::value;
+inline constexpr bool is_plain_void_pointer = std::is_same<std::remove_cv_t<T>, void*>::value;
+
+/// void*, const void*, volatile void*, const volatile void*.
+template <class T>
+inline constexpr bool is_void_pointer =
+    std::is_pointer<std::remove_cv_t<T>>::value&& std::is_void<std::remove_pointer_t<std::remove_cv_t<T>>>::value;
 
 template <class T>
-inline constexpr bool is_pointer_sized_integer =
-    std::is_integral<T>::value && !std::is_same<std::remove_cv_t<T>, bool>::value && sizeof(T) == sizeof(void*);
+inline constexpr bool is_long_family = std::is_same<T, long>::value || std::is_same<T, unsigned long>::value ||
+                                       std::is_same<T, long long>::value || std::is_same<T, unsigned long long>::value;
 
-/// A type that can carry a pointer through a C API: void* or a pointer-sized integer.
+/// An integer the automatic rule takes: of the long family (never int, so
+/// that i386 and ARMv7 answer as x86-64 does) and as wide as a pointer.
 template <class T>
-inline constexpr bool is_context_type = is_void_pointer<T> || is_pointer_sized_integer<T>;
+inline constexpr bool is_pointer_sized_integer = is_long_family<std::remove_cv_t<T>> && sizeof(T) == sizeof(void*);
+
+/// A type that can carry a pointer when named explicitly: any object pointer
+/// (any cv) or an integer as wide as a pointer.
+template <class T>
+inline constexpr bool is_context_type = (std::is_pointer<std::remove_cv_t<T>>::value &&
+                                         !std::is_function<std::remove_pointer_t<std::remove_cv_t<T>>>::value) ||
+                                        (std::is_integral<T>::value &&
+                                         !std::is_same<std::remove_cv_t<T>, bool>::value && sizeof(T) == sizeof(void*));
 
 /// Positions of the context candidates in a parameter list, as a list of indices.
 template <std::size_t... I>
@@ -971,7 +1003,8 @@ template <class L>
 struct context_search;
 template <class... A>
 struct context_search<type_list<A...>> {
-  static constexpr bool voids[sizeof...(A) + 1] = {is_void_pointer<A>..., false};
+  static constexpr bool plain_voids[sizeof...(A) + 1] = {is_plain_void_pointer<A>..., false};
+  static constexpr bool cv_voids[sizeof...(A) + 1] = {is_void_pointer<A>..., false};
   static constexpr bool ints[sizeof...(A) + 1] = {is_pointer_sized_integer<A>..., false};
   static constexpr std::size_t count(const bool* flags) {
     std::size_t n = 0;
@@ -983,12 +1016,20 @@ struct context_search<type_list<A...>> {
       if (flags[i]) return i;
     return npos;
   }
-  static constexpr std::size_t void_count = count(voids);
+  // Three tiers, first match wins: the only void*; else the only long-family
+  // integer; else the only const/volatile void* (ICU passes user data as
+  // const void*; several of them are data, as in qsort's comparator).
+  static constexpr std::size_t void_count = count(plain_voids);
   static constexpr std::size_t int_count = count(ints);
-  static constexpr std::size_t index = void_count == 1                      ? first(voids)
-                                       : (void_count == 0 && int_count == 1) ? first(ints)
-                                                                             : npos;
+  static constexpr std::size_t cv_void_count = count(cv_voids);
+  static constexpr std::size_t index = void_count == 1                                             ? first(plain_voids)
+                                       : (void_count == 0 && int_count == 1)                       ? first(ints)
+                                       : (void_count == 0 && int_count == 0 && cv_void_count == 1) ? first(cv_voids)
+                                                                                                   : npos;
   static constexpr bool ambiguous = void_count > 1 || (void_count == 0 && int_count > 1);
+  /// The tier that made it ambiguous (or the one to match against an API's
+  /// parameters in thunk::call).
+  static constexpr const bool* candidates = void_count > 1 ? plain_voids : void_count == 1 ? plain_voids : ints;
 };
 
 /// Instantiated only to fail: its name in the compiler's note lists the
@@ -1006,15 +1047,15 @@ struct ambiguous_context_parameter_candidates_are {
 template <class P, class L, std::size_t... I>
 constexpr auto list_candidates(std::index_sequence<I...>) {
   using S = context_search<L>;
-  return ambiguous_context_parameter_candidates_are<
-      P, ((S::void_count > 1 ? S::voids[I] : S::ints[I]) ? I : npos)...>::value;
+  return ambiguous_context_parameter_candidates_are<P, (S::candidates[I] ? I : npos)...>::value;
 }
 
 template <class P>
 struct no_context_parameter {
   static_assert(dependent_false<P>,
-                "thunk: the callback type P has no context parameter (no void*, no pointer-sized integer): "
-                "the API cannot hand the callable back. Use thunk::closure<P> (a real thunk), or "
+                "thunk: the callback type P has no context parameter (no void*, no pointer-sized long, "
+                "LPARAM or DWORD_PTR — an int is never one — and not exactly one const void*): the API cannot hand the "
+                "callable back. Use thunk::closure<P> (a real thunk), or "
                 "thunk::stateless<P> for a callable without state.");
   static constexpr std::size_t value = npos;
 };
@@ -1025,7 +1066,7 @@ struct checked_context_index {
   static_assert(I < args::size, "thunk: the explicit context index I is past the last parameter of P");
   static_assert(I >= args::size || is_context_type<at_t<(I < args::size ? I : 0), args>>,
                 "thunk: the parameter at the explicit context index I cannot carry a pointer: it must be "
-                "void* or a pointer-sized integer such as LPARAM or intptr_t");
+                "an object pointer (void*, const T*) or an integer as wide as a pointer (LPARAM, intptr_t)");
   static constexpr std::size_t value = I;
 };
 
@@ -1065,25 +1106,6 @@ THUNK_END_NAMESPACE
 
 #endif
 // ---- end thunk/context_slot.hpp ----------------------------------------------
-// ---- begin thunk/context.hpp -------------------------------------------------
-// The context tier: for C APIs that hand the callback a user-data slot
-// (EnumWindows' LPARAM, qsort_r's void*, pthread_create's arg ...).
-//
-// No allocation and no run-time code: one static typed entry per (P, callable
-// type) reads the callable's address back from the slot.
-//
-//   auto [fn, ctx] = thunk::with_context<WNDENUMPROC>(visitor);   // visitor referenced
-//   EnumWindows(fn, ctx);
-//   thunk::call(EnumWindows, [&](HWND h) { ...; return TRUE; }); // slot found, exceptions carried
-#ifndef THUNK_CONTEXT_HPP
-#define THUNK_CONTEXT_HPP
-
-#include <cstddef>
-#include <functional>
-#include <tuple>
-#include <type_traits>
-#include <utility>
-
 // ---- begin thunk/detail/invoke.hpp -------------------------------------------
 // Calling the user's callable from a typed entry: argument and result checks
 // with named diagnostics, and the exception policy.
@@ -1093,10 +1115,236 @@ THUNK_END_NAMESPACE
 #include <cstdio>
 #include <exception>
 #include <functional>
-#include <mutex>
 #include <type_traits>
 #include <utility>
 
+// ---- begin thunk/exception_policy.hpp ----------------------------------------
+// What happens to a C++ exception thrown by a callback: it never unwinds
+// through C frames.
+//
+// - thunk::terminate (the default for with_context, closure, static_closure):
+//   the exception is reported, naming the callback type, and std::terminate
+//   runs while it is still the current exception, so the terminate handler
+//   prints its what().
+// - thunk::capture: the exception is stored, the callback returns a fallback
+//   (value-initialised: 0, FALSE, nullptr — what stops a Win32 enumeration),
+//   and it is rethrown in C++ once the C API returned: thunk::call does that
+//   by itself; a closure rethrows with rethrow_if_captured(); with_context
+//   stores it for the calling thread (thunk::rethrow_if_captured()).
+// - thunk::capture_or(v): as capture, returning v instead.
+//
+// With -fno-exceptions nothing can be thrown; the policies still compile.
+#ifndef THUNK_EXCEPTION_POLICY_HPP
+#define THUNK_EXCEPTION_POLICY_HPP
+
+#include <exception>
+#include <type_traits>
+#include <utility>
+
+
+THUNK_BEGIN_NAMESPACE
+
+struct terminate_t {
+  explicit constexpr terminate_t() = default;
+};
+/// Default policy: report and std::terminate.
+inline constexpr terminate_t terminate{};
+
+struct capture_t {
+  explicit constexpr capture_t() = default;
+};
+/// Store the exception, return a value-initialised fallback, rethrow later.
+inline constexpr capture_t capture{};
+
+template <class T>
+struct capture_or_t {
+  T fallback;
+};
+/// Store the exception, return `fallback`, rethrow later.
+template <class T>
+constexpr capture_or_t<std::decay_t<T>> capture_or(T&& fallback) {
+  return {std::forward<T>(fallback)};
+}
+
+namespace detail {
+template <class T>
+struct is_policy : std::false_type {};
+template <>
+struct is_policy<terminate_t> : std::true_type {};
+template <>
+struct is_policy<capture_t> : std::true_type {};
+template <class T>
+struct is_policy<capture_or_t<T>> : std::true_type {};
+
+#if THUNK_HAS_EXCEPTIONS
+/// with_context's captured exceptions: one per thread, the thread that ran
+/// the callback. A trivial thread_local pointer to a heap box, not a
+/// thread_local exception_ptr: a thread_local with a destructor would keep a
+/// shared library loaded until every thread exits (docs/platforms.md).
+inline std::exception_ptr*& thread_captured_box() noexcept {
+  static thread_local std::exception_ptr* box = nullptr;
+  return box;
+}
+inline std::exception_ptr& thread_captured_exception() noexcept {
+  std::exception_ptr*& box = thread_captured_box();
+  if (!box) box = new std::exception_ptr();  // noexcept: out of memory here terminates
+  return *box;
+}
+#endif
+}  // namespace detail
+
+/// Rethrows (and clears) an exception that a with_context callback running on
+/// this thread captured; does nothing if there is none.
+inline void rethrow_if_captured() {
+#if THUNK_HAS_EXCEPTIONS
+  std::exception_ptr*& box = detail::thread_captured_box();
+  if (box && *box) {
+    std::exception_ptr e = std::move(*box);
+    delete box;  // collected: nothing of this thread stays behind
+    box = nullptr;
+    std::rethrow_exception(e);
+  }
+#endif
+}
+
+THUNK_END_NAMESPACE
+
+#endif
+// ---- end thunk/exception_policy.hpp ------------------------------------------
+// ---- begin thunk/detail/spin_lock.hpp ----------------------------------------
+// A small lock for the pools and the per-thread registry: no std::mutex
+// (MinGW's win32 thread model has none), no initialisation order (a
+// constant-initialised atomic), usable in a fork() child once the atfork
+// handlers released it (slot_pool.hpp).
+//
+// Critical sections are short (list pushes and pops; the rare chunk map), so
+// a waiter spins briefly and then yields its time slice.
+#ifndef THUNK_DETAIL_SPIN_LOCK_HPP
+#define THUNK_DETAIL_SPIN_LOCK_HPP
+
+#include <atomic>
+
+
+#if defined(THUNK_OS_WINDOWS)
+// ---- begin thunk/detail/win32.hpp --------------------------------------------
+// The few Win32 functions thunk calls, declared here instead of including
+// <windows.h>: the user's own <windows.h> (before or after thunk, with or
+// without WIN32_LEAN_AND_MEAN, NOMINMAX, ...) is left exactly as it would be
+// without thunk.
+//
+// Each declaration is the one MinGW-w64's headers make (extern "C",
+// __declspec(dllimport), WINAPI = __stdcall on x86; the same parameter types
+// spelled without typedefs: DWORD = unsigned long, BOOL = int, HANDLE =
+// void*, SIZE_T = ULONG_PTR), so a later <windows.h> redeclares the same
+// functions compatibly. No macro is defined. Constants live in
+// thunk::detail::win32 under names no Windows header defines as macros.
+#ifndef THUNK_DETAIL_WIN32_HPP
+#define THUNK_DETAIL_WIN32_HPP
+
+
+#if defined(THUNK_OS_WINDOWS)
+
+#  if defined(THUNK_ARCH_X86_32)
+#    define THUNK_DETAIL_WINAPI __attribute__((__stdcall__))
+#  else
+#    define THUNK_DETAIL_WINAPI
+#  endif
+#  if defined(_WIN64)
+typedef unsigned long long thunk_detail_win32_size_t;  // SIZE_T (ULONG_PTR)
+#  else
+typedef unsigned long thunk_detail_win32_size_t;
+#  endif
+typedef void(THUNK_DETAIL_WINAPI* thunk_detail_win32_fls_callback)(void*);  // PFLS_CALLBACK_FUNCTION
+
+extern "C" {
+__declspec(dllimport) void* THUNK_DETAIL_WINAPI
+    VirtualAlloc(void*, thunk_detail_win32_size_t, unsigned long, unsigned long);
+__declspec(dllimport) int THUNK_DETAIL_WINAPI VirtualFree(void*, thunk_detail_win32_size_t, unsigned long);
+__declspec(dllimport) int THUNK_DETAIL_WINAPI
+    VirtualProtect(void*, thunk_detail_win32_size_t, unsigned long, unsigned long*);
+__declspec(dllimport) int THUNK_DETAIL_WINAPI FlushInstructionCache(void*, const void*, thunk_detail_win32_size_t);
+__declspec(dllimport) void* THUNK_DETAIL_WINAPI GetCurrentProcess(void);
+__declspec(dllimport) unsigned long THUNK_DETAIL_WINAPI TlsAlloc(void);
+__declspec(dllimport) int THUNK_DETAIL_WINAPI TlsFree(unsigned long);
+__declspec(dllimport) void* THUNK_DETAIL_WINAPI TlsGetValue(unsigned long);
+__declspec(dllimport) int THUNK_DETAIL_WINAPI TlsSetValue(unsigned long, void*);
+__declspec(dllimport) unsigned long THUNK_DETAIL_WINAPI FlsAlloc(thunk_detail_win32_fls_callback);
+__declspec(dllimport) int THUNK_DETAIL_WINAPI FlsFree(unsigned long);
+__declspec(dllimport) void* THUNK_DETAIL_WINAPI FlsGetValue(unsigned long);
+__declspec(dllimport) int THUNK_DETAIL_WINAPI FlsSetValue(unsigned long, void*);
+__declspec(dllimport) int THUNK_DETAIL_WINAPI SwitchToThread(void);
+}
+
+THUNK_BEGIN_NAMESPACE
+namespace detail {
+namespace win32 {
+constexpr unsigned long mem_commit = 0x1000;            // MEM_COMMIT
+constexpr unsigned long mem_reserve = 0x2000;           // MEM_RESERVE
+constexpr unsigned long mem_release = 0x8000;           // MEM_RELEASE
+constexpr unsigned long page_noaccess = 0x01;           // PAGE_NOACCESS
+constexpr unsigned long page_readwrite = 0x04;          // PAGE_READWRITE
+constexpr unsigned long page_execute_read = 0x20;       // PAGE_EXECUTE_READ
+constexpr unsigned long out_of_indexes = 0xFFFFFFFFul;  // TLS_OUT_OF_INDEXES, FLS_OUT_OF_INDEXES
+/// Windows pages are 4 KiB on x86, x64 and ARM64.
+constexpr unsigned long page_size = 4096;
+}  // namespace win32
+}  // namespace detail
+THUNK_END_NAMESPACE
+
+#endif
+#endif
+// ---- end thunk/detail/win32.hpp ----------------------------------------------
+#else
+#  include <sched.h>
+#endif
+
+THUNK_BEGIN_NAMESPACE
+namespace detail {
+
+class spin_lock {
+ public:
+  constexpr spin_lock() noexcept = default;
+  spin_lock(const spin_lock&) = delete;
+  spin_lock& operator=(const spin_lock&) = delete;
+
+  void lock() noexcept {
+    for (unsigned spins = 0; locked_.exchange(true, std::memory_order_acquire); ++spins) {
+      while (locked_.load(std::memory_order_relaxed)) {
+        if (++spins > 64) yield();
+      }
+    }
+  }
+  bool try_lock() noexcept { return !locked_.exchange(true, std::memory_order_acquire); }
+  void unlock() noexcept { locked_.store(false, std::memory_order_release); }
+
+ private:
+  static void yield() noexcept {
+#if defined(THUNK_OS_WINDOWS)
+    SwitchToThread();
+#else
+    sched_yield();
+#endif
+  }
+  std::atomic<bool> locked_{false};
+};
+
+/// std::lock_guard for spin_lock (<mutex> may lack it on MinGW's win32 model).
+class spin_guard {
+ public:
+  explicit spin_guard(spin_lock& l) noexcept : lock_(l) { lock_.lock(); }
+  ~spin_guard() { lock_.unlock(); }
+  spin_guard(const spin_guard&) = delete;
+  spin_guard& operator=(const spin_guard&) = delete;
+
+ private:
+  spin_lock& lock_;
+};
+
+}  // namespace detail
+THUNK_END_NAMESPACE
+
+#endif
+// ---- end thunk/detail/spin_lock.hpp ------------------------------------------
 // ---- begin thunk/detail/type_name.hpp ----------------------------------------
 // Type names for diagnostics printed at run time (a destroyed closure called,
 // an exception escaping a callback).
@@ -1139,11 +1387,7 @@ inline void extract_type_name(const char* pretty, char* out, std::size_t n) noex
     e = pretty + std::strlen(pretty);
   }
   // Users name thunk::closure, not its inline ABI namespace: drop that part.
-#define THUNK_DETAIL_STR2(x) #x
-#define THUNK_DETAIL_STR(x) THUNK_DETAIL_STR2(x)
   constexpr char abi_ns[] = THUNK_DETAIL_STR(THUNK_ABI_NAMESPACE) "::";
-#undef THUNK_DETAIL_STR
-#undef THUNK_DETAIL_STR2
   constexpr std::size_t abi_len = sizeof abi_ns - 1;
   std::size_t len = 0;
   while (b < e && len + 1 < n) {
@@ -1198,8 +1442,8 @@ constexpr bool check_callable() {
 
 /// Guards captured-exception slots: taken only when a callback throws or a
 /// captured exception is collected, never on the call path.
-inline std::mutex& capture_mutex() noexcept {
-  static std::mutex m;
+inline spin_lock& capture_mutex() noexcept {
+  static spin_lock m;
   return m;
 }
 
@@ -1254,7 +1498,7 @@ inline R invoke_capture(capture_target<R> target, F& f, Args&&... args) noexcept
     return invoke_plain<R>(f, std::forward<Args>(args)...);
   } catch (...) {
     // Concurrent calls may throw at once: the first exception is kept.
-    std::lock_guard<std::mutex> lock(capture_mutex());
+    spin_guard lock(capture_mutex());
     if (!*target.slot) *target.slot = std::current_exception();
     return fallback_value<R>(target.fallback);
   }
@@ -1427,21 +1671,42 @@ auto with_context(F&& f, Policy = Policy()) {
   using args = typename sig::argument_types;
   using ctx_type = detail::at_t<index, args>;
   using pointer = typename sig::pointer;
-  using stored = std::conditional_t<std::is_function<std::remove_reference_t<F>>::value,
-                                    std::decay_t<F>, std::remove_reference_t<F>>;
-  static_assert(detail::callable_check<stored, typename sig::result_type,
-                                       typename detail::drop_at<args, index>::type>::value,
-                "thunk: see the diagnostic above");
+  using stored = std::conditional_t<std::is_function<std::remove_reference_t<F>>::value, std::decay_t<F>,
+                                    std::remove_reference_t<F>>;
+  static_assert(
+      detail::callable_check<stored, typename sig::result_type, typename detail::drop_at<args, index>::type>::value,
+      "thunk: see the diagnostic above");
   constexpr bool captures = detail::policy_captures<Policy>;
   pointer fn = detail::context_function<P, index, stored, captures>();
   if constexpr (std::is_lvalue_reference<F>::value && !std::is_function<std::remove_reference_t<F>>::value) {
-    return context_callback<pointer, ctx_type>{fn, detail::to_context<ctx_type>(
-                                                       const_cast<void*>(static_cast<const volatile void*>(&f)))};
+    return context_callback<pointer, ctx_type>{
+        fn, detail::to_context<ctx_type>(const_cast<void*>(static_cast<const volatile void*>(&f)))};
   } else {
     return owning_context_callback<pointer, ctx_type, std::remove_const_t<stored>>(std::forward<F>(f), fn);
   }
 }
 
+THUNK_END_NAMESPACE
+
+namespace std {
+template <class Pointer, class Context, class F>
+struct tuple_size<thunk::owning_context_callback<Pointer, Context, F>> : integral_constant<size_t, 2> {};
+template <class Pointer, class Context, class F>
+struct tuple_element<0, thunk::owning_context_callback<Pointer, Context, F>> {
+  using type = Pointer;
+};
+template <class Pointer, class Context, class F>
+struct tuple_element<1, thunk::owning_context_callback<Pointer, Context, F>> {
+  using type = Context;
+};
+}  // namespace std
+
+// thunk::call lives in its own header; the umbrella of this tier includes it.
+
+#endif  // THUNK_CONTEXT_HPP
+// ---- end thunk/context.hpp ---------------------------------------------------
+
+THUNK_BEGIN_NAMESPACE
 
 namespace detail {
 
@@ -1458,7 +1723,7 @@ struct or_fail<npos, Fail> {
 
 template <class T>
 inline constexpr bool is_function_pointer =
-    std::is_pointer<T>::value && std::is_function<std::remove_pointer_t<T>>::value;
+    std::is_pointer<T>::value&& std::is_function<std::remove_pointer_t<T>>::value;
 
 template <class Api>
 struct no_callback_parameter {
@@ -1519,7 +1784,9 @@ struct callback_context_position {
     for (std::size_t j = Cb + 1; j < aargs::size; ++j) {
       std::size_t hit = npos, hits = 0;
       for (std::size_t i = 0; i < pargs::size; ++i) {
-        bool candidate = search::void_count > 1 ? search::voids[i] : (search::voids[i] || search::ints[i]);
+        const bool candidate = search::void_count > 1
+                                   ? search::plain_voids[i]
+                                   : (search::plain_voids[i] || search::ints[i] || search::cv_voids[i]);
         if (candidate && table::rows[i][j]) {
           hit = i;
           ++hits;
@@ -1568,32 +1835,145 @@ struct lazy_callback_position {
   static constexpr std::size_t value = callback_position<Api, typename signature<Api>::argument_types>::value;
 };
 
-template <class F>
+/// One thunk::call running on this thread: a node in its frame, linked from
+/// a thread-local head, so that looking a context up never touches a frame
+/// that is not live on this thread's stack.
+struct active_call {
+  const void* context;  // what the API received as context
+  const void* key;      // the entry's identity: a frame of another instantiation never matches
+  void* frame;
+  active_call* next;
+};
+
+inline active_call*& active_calls() noexcept {
+  static thread_local active_call* head = nullptr;
+  return head;
+}
+
+/// The running call on this thread that handed out this context, or null.
+inline active_call* find_active_call(const void* context, const void* key) noexcept {
+  for (active_call* a = active_calls(); a; a = a->next)
+    if (a->context == context && a->key == key) return a;
+  return nullptr;
+}
+
+/// Registers a frame for the duration of thunk::call (unregistered on return
+/// and on unwinding).
+class call_registration {
+ public:
+  call_registration(const void* context, const void* key, void* frame) noexcept
+      : node_{context, key, frame, active_calls()} {
+    active_calls() = &node_;
+  }
+  ~call_registration() { active_calls() = node_.next; }
+  call_registration(const call_registration&) = delete;
+  call_registration& operator=(const call_registration&) = delete;
+
+ private:
+  active_call node_;
+};
+
+[[noreturn]] inline void late_temporary_call(const char* pretty) noexcept {
+  char name[256];
+  extract_type_name(pretty, name, sizeof name);
+  std::fprintf(stderr,
+               "thunk: fatal: a callback of type %s that thunk::call made for a temporary callable was called "
+               "after thunk::call returned, or on another thread; the callable lived in thunk::call's frame "
+               "and is gone. For an API that calls back later or elsewhere (pthread_create, hooks, timers) "
+               "pass thunk::call a callable that outlives the calls as an lvalue (a named object), or use "
+               "thunk::with_context or thunk::closure\n",
+               name);
+  std::fflush(stderr);
+  std::abort();
+}
+
+#if THUNK_HAS_EXCEPTIONS
+[[noreturn]] inline void late_call_threw(const char* pretty) noexcept {
+  char name[256];
+  extract_type_name(pretty, name, sizeof name);
+  std::fprintf(stderr,
+               "thunk: an exception escaped a callback of type %s made by thunk::call, on another thread or "
+               "after thunk::call returned: no thunk::call is there to rethrow it and C frames cannot be "
+               "unwound, so the process terminates (catch it inside the callable)\n",
+               name);
+  std::fflush(stderr);
+  std::terminate();
+}
+#endif
+
+/// What a running thunk::call keeps for its entry.
+template <class F, class R>
 struct call_frame {
   F* callable;
+  const R* fallback;  // null: value-initialised R
 #if THUNK_HAS_EXCEPTIONS
   std::exception_ptr exception;
 #endif
 };
 
-/// Entry implementation for thunk::call: the context holds a call_frame.
-template <class P, std::size_t I, class F>
+/// The value to return after a throw: capture_or's, else none (R{}).
+template <class R, class Policy>
+struct call_fallback {
+  explicit call_fallback(const Policy&) noexcept {}
+  const R* get() const noexcept { return nullptr; }
+};
+template <class R, class T>
+struct call_fallback<R, capture_or_t<T>> {
+  explicit call_fallback(const capture_or_t<T>& p) : value(static_cast<R>(p.fallback)) {}
+  const R* get() const noexcept { return &value; }
+  R value;
+};
+template <class T>
+struct call_fallback<void, capture_or_t<T>> {
+  explicit call_fallback(const capture_or_t<T>&) noexcept {}
+  const void* get() const noexcept { return nullptr; }
+};
+
+/// Entry for thunk::call. Owned == false: the context is the callable's
+/// address (an lvalue the user keeps alive). Owned == true: the context is
+/// the call_frame's address, dereferenced only once found registered on
+/// this thread.
+template <class P, std::size_t I, class F, class R, bool Owned, bool Capture>
 struct call_entry {
-  template <class R, class... A, std::size_t... J>
-  static R forward(call_frame<F>& frame, std::tuple<A&...>& refs, std::index_sequence<J...>) noexcept {
+  static constexpr char key = 0;
+
+  template <class... A, std::size_t... J>
+  static R forward(F& f, [[maybe_unused]] const void* ctx, std::tuple<A&...>& refs,
+                   std::index_sequence<J...>) noexcept {
     using L = type_list<A...>;
-    std::exception_ptr* slot = nullptr;
+    if constexpr (!Capture) {
+      return invoke_terminate<P, R>(f, static_cast<at_t<skip_index<J, I>, L>&&>(std::get<skip_index<J, I>>(refs))...);
+    } else {
 #if THUNK_HAS_EXCEPTIONS
-    slot = &frame.exception;
+      try {
+        return invoke_plain<R>(f, static_cast<at_t<skip_index<J, I>, L>&&>(std::get<skip_index<J, I>>(refs))...);
+      } catch (...) {
+        // Looked up only now: a call that does not throw pays nothing for it.
+        active_call* a = find_active_call(ctx, &key);
+        if (!a) late_call_threw(pretty_signature<P>());
+        auto* frame = static_cast<call_frame<F, R>*>(a->frame);
+        if (!frame->exception) frame->exception = std::current_exception();
+        return fallback_value<R>(frame->fallback);
+      }
+#else
+      return invoke_plain<R>(f, static_cast<at_t<skip_index<J, I>, L>&&>(std::get<skip_index<J, I>>(refs))...);
 #endif
-    return dispatch<P, true, R>(slot, *frame.callable,
-                                static_cast<at_t<skip_index<J, I>, L>&&>(std::get<skip_index<J, I>>(refs))...);
+    }
   }
-  template <class R, class... A>
+
+  template <class R2, class... A>
   static R invoke(A&... a) noexcept {
     std::tuple<A&...> refs(a...);
-    auto* frame = static_cast<call_frame<F>*>(from_context(std::get<I>(refs)));
-    return forward<R, A...>(*frame, refs, std::make_index_sequence<sizeof...(A) - 1>{});
+    void* ctx = from_context(std::get<I>(refs));
+    F* f;
+    if constexpr (Owned) {
+      active_call* running = find_active_call(ctx, &key);
+      if (THUNK_DETAIL_UNLIKELY(!running)) late_temporary_call(pretty_signature<P>());
+      f = static_cast<call_frame<F, R>*>(running->frame)->callable;
+    } else {
+      f = static_cast<F*>(ctx);
+    }
+    return forward<A...>(*f, ctx, refs, std::make_index_sequence<sizeof...(A) - 1>{});
   }
 };
 
@@ -1617,23 +1997,30 @@ inline decltype(auto) call_api(Api& api, Fn fn, C ctx, Rest& rest, std::index_se
 
 }  // namespace detail
 
-/// Calls a C API that takes a callback and its context, binding f to the
-/// callback: thunk::call(EnumWindows, [&](HWND h) { ...; return TRUE; });
-/// The callback and context positions are deduced from the API's parameters;
-/// other_args fill the remaining ones in order. An exception thrown by f stops
-/// the callbacks (the callback returns a value-initialised result, FALSE) and
-/// is rethrown here once the API returned. f is used in place, never copied.
+/// thunk::call with the exception policy first:
+/// - thunk::capture (what the form without a policy uses): after a throw the
+///   callback returns a value-initialised result — FALSE, 0, nullptr;
+/// - thunk::capture_or(v): it returns v converted to the callback's result
+///   (thunk::capture_or(1) stops sqlite3_exec, nftw and dl_iterate_phdr, for
+///   which 0 means "continue");
+/// - thunk::terminate: an exception stops the process.
+/// A captured exception is rethrown here once the API returned. The API
+/// decides whether to call back again after the fallback: the callable is not
+/// shielded from those calls.
 template <std::size_t CallbackIndex = auto_index, std::size_t ContextIndex = auto_index,
-          std::size_t CallbackContextIndex = auto_index, class Api, class F, class... Rest>
-decltype(auto) call(Api&& api, F&& f, Rest&&... other_args) {
+          std::size_t CallbackContextIndex = auto_index, class Policy, class Api, class F, class... Rest,
+          std::enable_if_t<detail::is_policy<Policy>::value, int> = 0>
+decltype(auto) call(Policy policy, Api&& api, F&& f, Rest&&... other_args) {
   using api_type = std::decay_t<Api>;
   using api_sig = signature<api_type>;
   using api_args = typename api_sig::argument_types;
   constexpr std::size_t cb = detail::given_or<CallbackIndex, detail::lazy_callback_position<api_type>>::value;
   using P = detail::at_t<cb, api_args>;
-  static_assert(detail::is_function_pointer<P>, "thunk::call: the parameter at CallbackIndex is not a function pointer");
+  static_assert(detail::is_function_pointer<P>,
+                "thunk::call: the parameter at CallbackIndex is not a function pointer");
   using sig = signature<P>;
   using pargs = typename sig::argument_types;
+  using R = typename sig::result_type;
   constexpr std::size_t pctx =
       detail::given_or<CallbackContextIndex, detail::callback_context_position<api_type, P, cb>>::value;
   using ctx_type = detail::at_t<pctx, pargs>;
@@ -1642,22 +2029,31 @@ decltype(auto) call(Api&& api, F&& f, Rest&&... other_args) {
   static_assert(sizeof...(Rest) + 2 == api_args::size,
                 "thunk::call: give the API's other arguments, in order, after the callable: every parameter "
                 "except the callback and its context");
-  using stored = std::conditional_t<std::is_function<std::remove_reference_t<F>>::value, std::decay_t<F>,
-                                    std::remove_reference_t<F>>;
-  static_assert(detail::callable_check<stored, typename sig::result_type,
-                                       typename detail::drop_at<pargs, pctx>::type>::value,
+  constexpr bool is_fn = std::is_function<std::remove_reference_t<F>>::value;
+  using stored = std::conditional_t<is_fn, std::decay_t<F>, std::remove_reference_t<F>>;
+  static_assert(detail::callable_check<stored, R, typename detail::drop_at<pargs, pctx>::type>::value,
                 "thunk: see the diagnostic above");
-  detail::call_frame<stored> frame{};
-  [[maybe_unused]] std::conditional_t<std::is_function<std::remove_reference_t<F>>::value, std::decay_t<F>, char>
-      function_pointer_copy{};
-  if constexpr (std::is_function<std::remove_reference_t<F>>::value) {
-    function_pointer_copy = f;
-    frame.callable = &function_pointer_copy;
+  // A function is held as a pointer in this frame: owned, like a temporary.
+  constexpr bool owned = is_fn || !std::is_lvalue_reference<F>::value;
+  constexpr bool captures = !std::is_same<Policy, terminate_t>::value;
+  using entry = detail::call_entry<P, pctx, stored, R, owned, captures>;
+
+  [[maybe_unused]] std::conditional_t<is_fn, stored, char> function_pointer{};
+  stored* callable;
+  if constexpr (is_fn) {
+    function_pointer = f;
+    callable = &function_pointer;
   } else {
-    frame.callable = &f;
+    callable = std::addressof(f);
   }
-  typename sig::pointer fn = detail::entry_for<detail::call_entry<P, pctx, stored>, typename sig::base>::value;
-  auto ctx = detail::to_context<ctx_type>(static_cast<void*>(&frame));
+  const detail::call_fallback<R, Policy> fallback(policy);
+  detail::call_frame<stored, R> frame;
+  frame.callable = callable;
+  frame.fallback = fallback.get();
+  void* context = owned ? static_cast<void*>(&frame) : const_cast<void*>(static_cast<const volatile void*>(callable));
+  const detail::call_registration registration(context, &entry::key, &frame);
+  typename sig::pointer fn = detail::entry_for<entry, typename sig::base>::value;
+  auto ctx = detail::to_context<ctx_type>(context);
   auto rest = std::forward_as_tuple(std::forward<Rest>(other_args)...);
   using indices = std::make_index_sequence<api_args::size>;
   if constexpr (std::is_void<typename api_sig::result_type>::value) {
@@ -1674,23 +2070,3482 @@ decltype(auto) call(Api&& api, F&& f, Rest&&... other_args) {
   }
 }
 
+/// Calls a C API that takes a callback and its context, binding f to the
+/// callback: thunk::call(EnumWindows, [&](HWND h) { ...; return TRUE; }).
+///
+/// The callback and context positions are deduced from the API's parameters;
+/// other_args fill the remaining ones in order (the explicit form names the
+/// positions). f is used in place, never copied: an lvalue f is referenced,
+/// so the API may call it later or from another thread while f lives; an
+/// rvalue f may be called only during the call and on this thread (anything
+/// else stops the process with a message).
+///
+/// An exception f throws on this thread during the call is captured (policy
+/// thunk::capture): that callback returns a value-initialised result — FALSE,
+/// 0, nullptr — and the exception is rethrown here once the API returned.
+/// FALSE stops EnumWindows, but 0 means "continue" to sqlite3_exec, nftw or
+/// dl_iterate_phdr: choose the value with thunk::call(thunk::capture_or(v), ...).
+template <std::size_t CallbackIndex = auto_index, std::size_t ContextIndex = auto_index,
+          std::size_t CallbackContextIndex = auto_index, class Api, class F, class... Rest,
+          std::enable_if_t<!detail::is_policy<std::decay_t<Api>>::value, int> = 0>
+decltype(auto) call(Api&& api, F&& f, Rest&&... other_args) {
+  return call<CallbackIndex, ContextIndex, CallbackContextIndex>(capture, std::forward<Api>(api), std::forward<F>(f),
+                                                                 std::forward<Rest>(other_args)...);
+}
+
+THUNK_END_NAMESPACE
+
+#endif  // THUNK_CALL_HPP
+// ---- end thunk/call.hpp ------------------------------------------------------
+// ---- begin thunk/closure.hpp -------------------------------------------------
+// The closure tier: a real thunk for C APIs that give the callback no
+// user-data slot (TIMERPROC, signal, atexit, qsort, nftw, hook procedures).
+//
+//   thunk::closure<TIMERPROC> tick([&](HWND, UINT, UINT_PTR, DWORD) { ++ticks; });
+//   SetTimer(nullptr, 0, 100, tick.get());
+//
+// Each live closure owns a 16-byte thunk in a sealed read+execute page and a
+// 2-pointer data slot beside it (detail/slot_pool.hpp). The thunk passes the
+// data slot's address to a typed entry the compiler generates for P (in P's
+// calling convention) — in the next free argument register when the
+// signature provably leaves one (register path), else through a per-thread
+// slot (general path). A callable of at most one pointer, trivially copyable,
+// lives in the data slot itself; a larger one in one heap block.
+#ifndef THUNK_CLOSURE_HPP
+#define THUNK_CLOSURE_HPP
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <new>
+#include <system_error>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+// ---- begin thunk/detail/binding.hpp ------------------------------------------
+// The binding both owning types hold for one callable: the callable, the value
+// to return after a captured exception, the captured exception, and how a
+// call reaches them. closure keeps it in its data slot or a heap block,
+// static_closure in its slot's storage or a heap block; the rest is the same
+// code.
+//
+// Also here: the per-thread record of the bindings running on this thread,
+// which lets an owner destroyed from inside its own call (a one-shot timer
+// that resets itself, a window procedure deleting its object) defer the
+// release until that call returns.
+#ifndef THUNK_DETAIL_BINDING_HPP
+#define THUNK_DETAIL_BINDING_HPP
+
+#include <exception>
+#include <type_traits>
+#include <utility>
+
+
+THUNK_BEGIN_NAMESPACE
+namespace detail {
+
+/// The value a capturing policy returns after a throw (capture_or's, or R{}).
+template <class R>
+struct binding_fallback {
+  R value{};
+};
+template <>
+struct binding_fallback<void> {};
+
+template <class R>
+inline binding_fallback<R> fallback_of(terminate_t) {
+  return {};
+}
+template <class R>
+inline binding_fallback<R> fallback_of(capture_t) {
+  return {};
+}
+template <class R, class T>
+inline binding_fallback<R> fallback_of(const capture_or_t<T>& p) {
+  if constexpr (std::is_void<R>::value) {
+    return {};
+  } else {
+    return binding_fallback<R>{static_cast<R>(p.fallback)};
+  }
+}
+
+template <class Policy>
+inline constexpr bool policy_captures_exceptions = !std::is_same<Policy, terminate_t>::value;
+
+/// One callable and what its policy needs. Capture == false: the callable alone.
+template <class F, class R, bool Capture>
+struct binding {
+  template <class G>
+  binding(G&& g, binding_fallback<R>) : f(std::forward<G>(g)) {}
+  F f;
+};
+template <class F, class R>
+struct binding<F, R, true> {
+  template <class G>
+  binding(G&& g, binding_fallback<R> fb) : f(std::forward<G>(g)), fallback(std::move(fb)) {}
+  F f;
+  binding_fallback<R> fallback;
+#if THUNK_HAS_EXCEPTIONS
+  std::exception_ptr captured;  // written under capture_mutex() (invoke_capture)
+#endif
+};
+
+/// Calls a binding under its policy. P names the callback in messages.
+template <class P, class R, class F, bool Capture, class... Args>
+inline R invoke_binding(binding<F, R, Capture>& b, Args&&... args) noexcept {
+  if constexpr (Capture) {
+#if THUNK_HAS_EXCEPTIONS
+    const R* fallback = nullptr;
+    if constexpr (!std::is_void<R>::value) fallback = &b.fallback.value;
+    return invoke_capture<R>(capture_target<R>{&b.captured, fallback}, b.f, std::forward<Args>(args)...);
+#else
+    return invoke_plain<R>(b.f, std::forward<Args>(args)...);
+#endif
+  } else {
+    return invoke_terminate<P, R>(b.f, std::forward<Args>(args)...);
+  }
+}
+
+#if THUNK_HAS_EXCEPTIONS
+/// Takes a captured exception out of its slot under the lock its writer
+/// (invoke_capture) holds, and rethrows it; the one rethrow_if_captured of
+/// both owners.
+inline void rethrow_captured(std::exception_ptr& slot) {
+  std::exception_ptr e;
+  {
+    spin_guard lock(capture_mutex());
+    e = std::move(slot);
+    slot = nullptr;
+  }
+  if (e) std::rethrow_exception(e);
+}
+#endif
+
+// ---- bindings running on this thread ----------------------------------------
+
+/// A release an owner could not do while its binding was running.
+struct deferred_release {
+  void (*run)(void* a, void* b) noexcept;
+  void* a;
+  void* b;
+};
+
+/// One call of a binding in progress on this thread: a node in the entry's
+/// frame, linked from a thread-local head.
+struct running_binding {
+  const void* id;  // the binding's slot: closure's data slot, static_closure's storage
+  running_binding* next;
+  deferred_release release;
+};
+
+inline running_binding*& running_bindings() noexcept {
+  static thread_local running_binding* head = nullptr;
+  return head;
+}
+
+/// The entry's record for the duration of the callable's call; on exit, runs
+/// the release an owner deferred to it.
+class running_scope {
+ public:
+  explicit running_scope(const void* id) noexcept : node_{id, running_bindings(), {nullptr, nullptr, nullptr}} {
+    running_bindings() = &node_;
+  }
+  ~running_scope() {
+    running_bindings() = node_.next;
+    if (THUNK_DETAIL_UNLIKELY(node_.release.run != nullptr)) node_.release.run(node_.release.a, node_.release.b);
+  }
+  running_scope(const running_scope&) = delete;
+  running_scope& operator=(const running_scope&) = delete;
+
+ private:
+  running_binding node_;
+};
+
+/// Hands the release to the outermost running call of binding id on this
+/// thread, if any: it runs when that call returns. False: nothing runs, the
+/// owner releases now.
+inline bool defer_release_if_running(const void* id, deferred_release release) noexcept {
+  running_binding* outermost = nullptr;
+  for (running_binding* r = running_bindings(); r; r = r->next)
+    if (r->id == id) outermost = r;
+  if (!outermost) return false;
+  outermost->release = release;
+  return true;
+}
+
+}  // namespace detail
+THUNK_END_NAMESPACE
+
+#endif  // THUNK_DETAIL_BINDING_HPP
+// ---- end thunk/detail/binding.hpp --------------------------------------------
+// ---- begin thunk/error.hpp ---------------------------------------------------
+// thunk::error and its codes: how a failed allocation is reported.
+#ifndef THUNK_ERROR_HPP
+#define THUNK_ERROR_HPP
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <system_error>
+
+
+THUNK_BEGIN_NAMESPACE
+
+/// What went wrong when a callback could not be made.
+enum class errc {
+  out_of_memory = 1,            ///< the system refused memory for a page or a callable
+  executable_memory_refused,    ///< every way to get executable memory was refused (W^X policy, seccomp, MDWE ...)
+  pool_exhausted,               ///< a static_closure pool has no free slot
+  thread_storage_unavailable,   ///< no per-thread slot for the general path (TlsAlloc failed)
+  unsupported_target,           ///< closure has no thunk for this target
+};
+
+namespace detail {
+class error_category_impl final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "thunk"; }
+  std::string message(int c) const override {
+    switch (static_cast<errc>(c)) {
+      case errc::out_of_memory: return "out of memory for a callback";
+      case errc::executable_memory_refused: return "executable memory was refused by the system";
+      case errc::pool_exhausted: return "static_closure pool exhausted";
+      case errc::thread_storage_unavailable: return "no thread-local slot for the thunk's context";
+      case errc::unsupported_target: return "no run-time thunk for this target; use thunk::static_closure";
+    }
+    return "unknown thunk error";
+  }
+};
+}  // namespace detail
+
+inline const std::error_category& error_category() noexcept {
+  static const detail::error_category_impl category;
+  return category;
+}
+
+inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), error_category()}; }
+
+/// Thrown when a callback cannot be made; code() says why, what() says it in words.
+class error : public std::system_error {
+ public:
+  using std::system_error::system_error;
+};
+
+namespace detail {
+/// Throws thunk::error, or without exceptions prints the message and aborts:
+/// callers that must not abort use the non-throwing factories instead.
+[[noreturn]] inline void raise(std::error_code ec, const char* what) {
+#if THUNK_HAS_EXCEPTIONS
+  throw error(ec, what);
+#else
+  std::fprintf(stderr, "thunk: %s: %s\n", what, ec.message().c_str());
+  std::abort();
+#endif
+}
+}  // namespace detail
+
 THUNK_END_NAMESPACE
 
 namespace std {
-template <class Pointer, class Context, class F>
-struct tuple_size<thunk::owning_context_callback<Pointer, Context, F>> : integral_constant<size_t, 2> {};
-template <class Pointer, class Context, class F>
-struct tuple_element<0, thunk::owning_context_callback<Pointer, Context, F>> {
-  using type = Pointer;
-};
-template <class Pointer, class Context, class F>
-struct tuple_element<1, thunk::owning_context_callback<Pointer, Context, F>> {
-  using type = Context;
-};
+template <>
+struct is_error_code_enum<thunk::errc> : true_type {};
 }  // namespace std
 
-#endif  // THUNK_CONTEXT_HPP
-// ---- end thunk/context.hpp ---------------------------------------------------
+#endif  // THUNK_ERROR_HPP
+// ---- end thunk/error.hpp -----------------------------------------------------
+
+#if THUNK_HAS_CLOSURE
+// ---- begin thunk/detail/abi.hpp ----------------------------------------------
+// The thunk encodings of this target, and which closures take the register
+// path (the context in the next free integer argument register) or the
+// general path (the context through thread_context.hpp).
+#ifndef THUNK_DETAIL_ABI_HPP
+#define THUNK_DETAIL_ABI_HPP
+
+#include <cstddef>
+#include <type_traits>
+
+
+#if defined(THUNK_ARCH_X86_64)
+// ---- begin thunk/detail/abi/x86_64.hpp ---------------------------------------
+// x86-64 thunks (System V and Microsoft x64; Linux and Windows).
+//
+// Register contract. A slot is 16 bytes of code beside 16 bytes of data
+// (data: the context word, then the typed entry's address). The context the
+// entry receives is the address of the data slot. Code and data slots have
+// the same size, so every slot's data lies at the same distance (the chunk's
+// code size) from its code: the slots of a kind are identical bytes, which is
+// what lets a pre-built table in the program's own file serve
+// (code_table.hpp).
+//
+// Every entry begins with endbr64 (a no-op without CET; with indirect-branch
+// tracking enforced, an indirect call may only land on it), and the thunks
+// only jump, so a shadow stack sees nothing.
+// Register path (kind = one integer argument register): the entry is declared
+// with one extra trailing pointer parameter, which the ABI places in exactly
+// that register, so the thunk loads it and jumps through it:
+//     endbr64
+//     lea  <reg>, [rip + data]        ; context -> the next free argument register
+//     jmp  qword ptr [<reg> + 8]      ; -> typed entry
+// General path: the context goes through a small per-thread stack instead:
+//     endbr64
+//     lea  r10, [rip + data]
+//     jmp  stub                        ; shared, once per chunk
+// Linux stub (r10, r11: scratch at a call boundary in both ABIs; rax is
+// saved around its use). The stack's offset from the thread pointer is read
+// from the chunk's first data slot, so the stub is the same bytes in every
+// process:
+//     endbr64
+//     mov  r11, qword ptr fs:[0]                ; the thread pointer
+//     add  r11, qword ptr [rip + data0]         ; + the stack's offset = &depth
+//     inc  qword ptr [r11]                      ; reserve a slot first...
+//     push rax
+//     mov  rax, qword ptr [r11]
+//     and  eax, 63
+//     mov  qword ptr [r11 + rax*8 + 8], r10     ; ...then write it: a signal
+//     pop  rax                                  ; handler nesting here is LIFO
+//     jmp  qword ptr [r10 + 8]
+// Windows stub (no asynchronous signals: one TEB TLS slot is enough):
+//     endbr64
+//     mov  qword ptr gs:[0x1480 + 8*index], r10
+//     jmp  qword ptr [r10 + 8]
+#ifndef THUNK_DETAIL_ABI_X86_64_HPP
+#define THUNK_DETAIL_ABI_X86_64_HPP
+
+#include <cstdint>
+#include <cstring>
+
+
+THUNK_BEGIN_NAMESPACE
+namespace detail {
+namespace x86_64 {
+
+constexpr std::size_t slot_size = 16;
+/// The stub occupies the first slots of a chunk's code (the stubs that may
+/// call a helper, thread_context.hpp, are longer).
+#if THUNK_TLS_DYNAMIC
+constexpr std::size_t stub_slots = 8;
+#elif defined(THUNK_OS_WINDOWS)
+constexpr std::size_t stub_slots = 10;
+#else
+constexpr std::size_t stub_slots = 3;
+#endif
+
+/// Kinds: which register receives the context. Numbered by register, so the
+/// System V and Microsoft conventions share pages for rcx, rdx, r8, r9.
+enum kind : int { rdi, rsi, rdx, rcx, r8, r9, general, kind_count };
+
+struct slot_encoding {
+  std::uint8_t rex, modrm;  // lea <reg>, [rip + disp32] = REX.W(+R) 8D modrm(00 reg 101) disp32
+  std::uint8_t jmp[4];      // jmp qword ptr [<reg> + 8] = (REX.B) FF modrm(01 100 reg) 08
+  std::uint8_t jmp_size;
+};
+constexpr slot_encoding encodings[kind_count] = {
+    {0x48, 0x3D, {0xFF, 0x67, 0x08, 0xCC}, 3},  // lea rdi, [rip+d]; jmp [rdi+8]
+    {0x48, 0x35, {0xFF, 0x66, 0x08, 0xCC}, 3},  // lea rsi, [rip+d]; jmp [rsi+8]
+    {0x48, 0x15, {0xFF, 0x62, 0x08, 0xCC}, 3},  // lea rdx, [rip+d]; jmp [rdx+8]
+    {0x48, 0x0D, {0xFF, 0x61, 0x08, 0xCC}, 3},  // lea rcx, [rip+d]; jmp [rcx+8]
+    {0x4C, 0x05, {0x41, 0xFF, 0x60, 0x08}, 4},  // lea r8,  [rip+d]; jmp [r8+8]
+    {0x4C, 0x0D, {0x41, 0xFF, 0x61, 0x08}, 4},  // lea r9,  [rip+d]; jmp [r9+8]
+    {0x4C, 0x15, {0xE9, 0x00, 0x00, 0x00}, 5},  // lea r10, [rip+d]; jmp rel32 stub (general)
+};
+
+// Offsets inside a slot, named for the patch step and the encoding tests.
+constexpr std::size_t lea_disp_offset = 7;  // disp32 of the lea
+constexpr std::size_t lea_end = 11;         // rip after the lea
+constexpr std::size_t jmp_offset = 11;      // the jmp
+constexpr std::size_t gen_rel_offset = 12;  // rel32 of jmp rel32 (general path)
+constexpr std::size_t gen_jmp_end = 16;     // rip after jmp rel32
+
+constexpr std::uint8_t endbr64[4] = {0xF3, 0x0F, 0x1E, 0xFA};
+
+inline void put32(std::uint8_t* p, std::int64_t v) {
+  std::int32_t x = static_cast<std::int32_t>(v);
+  std::memcpy(p, &x, 4);
+}
+
+/// Writes one slot's code at `out` (its final address is `at`).
+inline void write_slot(std::uint8_t* out, std::uintptr_t at, std::uintptr_t data, std::uintptr_t stub, int k) {
+  std::memset(out, 0xCC, slot_size);  // int3 padding
+  const auto a = static_cast<std::int64_t>(at), d = static_cast<std::int64_t>(data);
+  std::memcpy(out, endbr64, 4);  // endbr64
+  out[4] = encodings[k].rex;     // lea <reg>, [rip + disp32]
+  out[5] = 0x8D;
+  out[6] = encodings[k].modrm;
+  put32(out + lea_disp_offset, d - (a + static_cast<std::int64_t>(lea_end)));
+  std::memcpy(out + jmp_offset, encodings[k].jmp, encodings[k].jmp_size);  // jmp [<reg> + 8] / jmp rel32
+  if (k == general)
+    put32(out + gen_rel_offset, static_cast<std::int64_t>(stub) - (a + static_cast<std::int64_t>(gen_jmp_end)));
+}
+
+constexpr std::size_t linux_stub_size = 40;
+/// The add's disp32, and the rip it is relative to.
+constexpr std::size_t stub_disp_offset = 16;
+constexpr std::size_t stub_disp_end = 20;
+
+/// Linux stub at the start of a chunk whose first data slot lies `to_data`
+/// bytes after it and holds the context stack's offset from the thread pointer.
+inline void write_linux_stub(std::uint8_t* out, std::int64_t to_data) {
+  std::memset(out, 0xCC, stub_slots * slot_size);
+  const std::uint8_t code[] = {
+      0xF3, 0x0F, 0x1E, 0xFA,                    // endbr64
+      0x64, 0x4C, 0x8B, 0x1C, 0x25, 0, 0, 0, 0,  // mov r11, qword ptr fs:[0]
+      0x4C, 0x03, 0x1D, 0,    0,    0, 0,        // add r11, qword ptr [rip + disp32]
+      0x49, 0xFF, 0x03,                          // inc qword ptr [r11]
+      0x50,                                      // push rax
+      0x49, 0x8B, 0x03,                          // mov rax, qword ptr [r11]
+      0x83, 0xE0, 0x3F,                          // and eax, 63
+      0x4D, 0x89, 0x54, 0xC3, 0x08,              // mov qword ptr [r11 + rax*8 + 8], r10
+      0x58,                                      // pop rax
+      0x41, 0xFF, 0x62, 0x08,                    // jmp qword ptr [r10 + 8]
+  };
+  static_assert(sizeof code == linux_stub_size && sizeof code <= stub_slots * slot_size, "stub fits its slots");
+  std::memcpy(out, code, sizeof code);
+  put32(out + stub_disp_offset, to_data - static_cast<std::int64_t>(stub_disp_end));
+}
+
+/// Windows stub: the TEB's TlsSlots[index] (gs:[0x1480 + 8*index], index < 64).
+inline void write_windows_stub(std::uint8_t* out, std::uint32_t teb_offset) {
+  std::memset(out, 0xCC, stub_slots * slot_size);
+  const std::uint8_t code[] = {
+      0xF3, 0x0F, 0x1E, 0xFA,                    // endbr64
+      0x65, 0x4C, 0x89, 0x14, 0x25, 0, 0, 0, 0,  // mov qword ptr gs:[teb_offset], r10
+      0x41, 0xFF, 0x62, 0x08,                    // jmp qword ptr [r10 + 8]
+  };
+  std::memcpy(out, code, sizeof code);
+  put32(out + 9, static_cast<std::int64_t>(teb_offset));
+}
+
+}  // namespace x86_64
+}  // namespace detail
+THUNK_END_NAMESPACE
+
+#endif
+// ---- end thunk/detail/abi/x86_64.hpp -----------------------------------------
+#elif defined(THUNK_ARCH_X86_32)
+// ---- begin thunk/detail/abi/x86_32.hpp ---------------------------------------
+// i386 thunks (cdecl, stdcall, fastcall, thiscall; Linux and Windows).
+//
+// Register contract. Every i386 convention here passes at least some
+// arguments on the stack and fastcall/thiscall use ecx/edx, so there is no
+// register path: every closure takes the general path. eax is free at a call
+// in all four conventions; the thunk puts the context (the data slot's
+// absolute address) there:
+//     mov  eax, data                  ; B8 imm32
+//     jmp  stub                       ; E9 rel32
+// Linux stub (per-thread stack at fixed offsets from the gs base; ecx is
+// saved on the stack for the two instructions that need a second register —
+// the caller's arguments above it are untouched):
+//     push ecx
+//     inc  dword ptr gs:[depth]
+//     mov  ecx, dword ptr gs:[depth]
+//     and  ecx, 63
+//     mov  dword ptr gs:[slots + ecx*4], eax
+//     pop  ecx
+//     jmp  dword ptr [eax + 4]
+// Windows stub (TEB TlsSlots[index] at fs:[0xE10 + 4*index]):
+//     mov  dword ptr fs:[teb_offset], eax
+//     jmp  dword ptr [eax + 4]
+#ifndef THUNK_DETAIL_ABI_X86_32_HPP
+#define THUNK_DETAIL_ABI_X86_32_HPP
+
+#include <cstdint>
+#include <cstring>
+
+THUNK_BEGIN_NAMESPACE
+namespace detail {
+namespace x86_32 {
+
+constexpr std::size_t slot_size = 16;
+constexpr std::size_t stub_slots = 2;
+enum kind : int { general, kind_count };
+
+constexpr std::size_t mov_imm_offset = 1;   // imm32 of mov eax, imm32
+constexpr std::size_t jmp_rel_offset = 6;   // rel32 of jmp
+constexpr std::size_t slot_end = 10;        // eip after jmp rel32
+
+inline void put32(std::uint8_t* p, std::uint32_t v) { std::memcpy(p, &v, 4); }
+
+inline void write_slot(std::uint8_t* out, std::uintptr_t at, std::uintptr_t data, std::uintptr_t stub, int) {
+  std::memset(out, 0xCC, slot_size);
+  out[0] = 0xB8;  // mov eax, imm32
+  put32(out + mov_imm_offset, static_cast<std::uint32_t>(data));
+  out[5] = 0xE9;  // jmp rel32
+  put32(out + jmp_rel_offset, static_cast<std::uint32_t>(stub - (at + slot_end)));
+}
+
+inline void write_linux_stub(std::uint8_t* out, std::int32_t depth, std::int32_t slots) {
+  std::memset(out, 0xCC, stub_slots * slot_size);
+  const std::uint8_t code[] = {
+      0x51,                                // push ecx
+      0x65, 0xFF, 0x05, 0, 0, 0, 0,        // inc dword ptr gs:[depth]
+      0x65, 0x8B, 0x0D, 0, 0, 0, 0,        // mov ecx, dword ptr gs:[depth]
+      0x83, 0xE1, 0x3F,                    // and ecx, 63
+      0x65, 0x89, 0x04, 0x8D, 0, 0, 0, 0,  // mov dword ptr gs:[slots + ecx*4], eax
+      0x59,                                // pop ecx
+      0xFF, 0x60, 0x04,                    // jmp dword ptr [eax + 4]
+  };
+  static_assert(sizeof code <= stub_slots * slot_size, "stub fits its slots");
+  std::memcpy(out, code, sizeof code);
+  put32(out + 4, static_cast<std::uint32_t>(depth));
+  put32(out + 11, static_cast<std::uint32_t>(depth));
+  put32(out + 22, static_cast<std::uint32_t>(slots));
+}
+
+inline void write_windows_stub(std::uint8_t* out, std::uint32_t teb_offset) {
+  std::memset(out, 0xCC, stub_slots * slot_size);
+  const std::uint8_t code[] = {
+      0x64, 0xA3, 0, 0, 0, 0,  // mov dword ptr fs:[teb_offset], eax
+      0xFF, 0x60, 0x04,        // jmp dword ptr [eax + 4]
+  };
+  std::memcpy(out, code, sizeof code);
+  put32(out + 2, teb_offset);
+}
+
+}  // namespace x86_32
+}  // namespace detail
+THUNK_END_NAMESPACE
+
+#endif
+// ---- end thunk/detail/abi/x86_32.hpp -----------------------------------------
+#elif defined(THUNK_ARCH_AARCH64)
+// ---- begin thunk/detail/abi/aarch64.hpp --------------------------------------
+// AArch64 thunks (AAPCS64, Linux).
+//
+// Register contract. A slot is 16 bytes of code (4 instructions) beside 16
+// bytes of data (the context word, then the typed entry's address); the
+// context is the data slot's address. Code and data slots have the same size,
+// so every slot's data lies at the same distance from its code and the slots
+// of a kind are identical words (what a pre-built table needs,
+// code_table.hpp). x16/x17 (IP0/IP1) and x9-x15 are scratch at a call
+// boundary; x8 (indirect result) is never touched, so struct returns keep
+// working.
+//
+// Every slot begins with `bti c` (a hint, a no-op without BTI): where the page
+// is mapped with PROT_BTI an indirect call may only land on it. The slots jump
+// through x16/x17, which a `bti c` (or paciasp) at the entry accepts, and
+// never call, so a guarded control stack (GCS) sees nothing.
+// Register path (context in x<n>, the next free integer argument register):
+//     bti  c
+//     adr  x<n>, data
+//     ldr  x16, [x<n>, #8]
+//     br   x16
+// General path:
+//     bti  c
+//     adr  x16, data
+//     b    stub
+// Stub (per-thread stack at a fixed offset from tpidr_el0, the offset read
+// from the chunk's first data slot, so the stub is the same in every process):
+//     mrs  x17, tpidr_el0
+//     ldr  x9, data0               ; pc-relative literal in the data page
+//     add  x17, x17, x9            ; x17 = &stack.depth
+//     ldr  x9, [x17]
+//     add  x9, x9, #1
+//     str  x9, [x17]               ; reserve (not atomic; signal nesting is LIFO)
+//     and  x9, x9, #63
+//     add  x10, x17, #8            ; &stack.slots[0]
+//     str  x16, [x10, x9, lsl #3]  ; write the reserved slot
+//     ldr  x17, [x16, #8]
+//     br   x17
+#ifndef THUNK_DETAIL_ABI_AARCH64_HPP
+#define THUNK_DETAIL_ABI_AARCH64_HPP
+
+#include <cstdint>
+#include <cstring>
+
+
+THUNK_BEGIN_NAMESPACE
+namespace detail {
+namespace aarch64 {
+
+constexpr std::size_t slot_size = 16;
+constexpr std::size_t stub_slots = THUNK_TLS_DYNAMIC ? 7 : 4;  // shared libraries: thread_context.hpp
+/// x0..x7 then the general path.
+enum kind : int { x0, x1, x2, x3, x4, x5, x6, x7, general, kind_count };
+
+constexpr std::uint32_t adr(unsigned rd, std::int64_t offset) {
+  return 0x10000000u | ((static_cast<std::uint32_t>(offset) & 3u) << 29) |
+         (((static_cast<std::uint32_t>(offset >> 2)) & 0x7FFFFu) << 5) | rd;
+}
+constexpr std::uint32_t ldr_x16_plus8(unsigned rn) { return (0xF9400470u & ~(31u << 5)) | (rn << 5); }
+constexpr std::uint32_t br_x16 = 0xD61F0200u;
+constexpr std::uint32_t b(std::int64_t offset) {
+  return 0x14000000u | (static_cast<std::uint32_t>(offset >> 2) & 0x3FFFFFFu);
+}
+constexpr std::uint32_t brk0 = 0xD4200000u;
+constexpr std::uint32_t bti_c = 0xD503245Fu;
+/// ldr x<rt>, <pc + offset> (literal; offset a multiple of 4 within 1 MiB)
+constexpr std::uint32_t ldr_literal(unsigned rt, std::int64_t offset) {
+  return 0x58000000u | ((static_cast<std::uint32_t>(offset >> 2) & 0x7FFFFu) << 5) | rt;
+}
+
+inline void put(std::uint8_t* p, std::uint32_t w) { std::memcpy(p, &w, 4); }
+
+inline void write_slot(std::uint8_t* out, std::uintptr_t at, std::uintptr_t data, std::uintptr_t stub, int k) {
+  const std::int64_t to_data = static_cast<std::int64_t>(data) - static_cast<std::int64_t>(at + 4);
+  put(out + 0, bti_c);  // bti  c
+  if (k != general) {
+    put(out + 4, adr(static_cast<unsigned>(k), to_data));   // adr  x<k>, data
+    put(out + 8, ldr_x16_plus8(static_cast<unsigned>(k)));  // ldr  x16, [x<k>, #8]
+    put(out + 12, br_x16);                                  // br   x16
+  } else {
+    put(out + 4, adr(16, to_data));                                                        // adr x16, data
+    put(out + 8, b(static_cast<std::int64_t>(stub) - static_cast<std::int64_t>(at + 8)));  // b   stub
+    put(out + 12, brk0);                                                                   // brk #0
+  }
+}
+
+/// The stub at the start of a chunk whose first data slot lies `to_data`
+/// bytes after it and holds the context stack's offset from tpidr_el0.
+inline void write_linux_stub(std::uint8_t* out, std::int64_t to_data) {
+  const std::uint32_t code[] = {
+      0xD53BD051u,                  // mrs  x17, tpidr_el0
+      ldr_literal(9, to_data - 4),  // ldr  x9, data0
+      0x8B090231u,                  // add  x17, x17, x9
+      0xF9400229u,                  // ldr  x9, [x17]
+      0x91000529u,                  // add  x9, x9, #1
+      0xF9000229u,                  // str  x9, [x17]
+      0x92401529u,                  // and  x9, x9, #63
+      0x9100222Au,                  // add  x10, x17, #8
+      0xF8297950u,                  // str  x16, [x10, x9, lsl #3]
+      0xF9400611u,                  // ldr  x17, [x16, #8]
+      0xD61F0220u,                  // br   x17
+      0xD4200000u,                  // brk  #0
+  };
+  static_assert(sizeof code <= stub_slots * slot_size, "stub fits its slots");
+  std::memset(out, 0, stub_slots * slot_size);
+  for (std::size_t i = 0; i < stub_slots * slot_size / 4; ++i) put(out + 4 * i, brk0);
+  std::memcpy(out, code, sizeof code);
+}
+
+}  // namespace aarch64
+}  // namespace detail
+THUNK_END_NAMESPACE
+
+#endif
+// ---- end thunk/detail/abi/aarch64.hpp ----------------------------------------
+#elif defined(THUNK_ARCH_RISCV64)
+// ---- begin thunk/detail/abi/riscv64.hpp --------------------------------------
+// RISC-V 64 thunks (LP64D, Linux).
+//
+// Register contract. Every closure takes the general path here (the
+// register-path classification — floats spilling into integer registers,
+// structs split across registers — is not done for RISC-V yet). A slot is 16
+// bytes of code beside 16 bytes of data (context word, entry); t0-t3 are
+// temporaries the caller does not expect to survive a call. Code and data
+// slots have the same size, so every slot reaches its data at the same
+// distance and every slot is the same words but the jump to the stub (what a
+// pre-built table needs, code_table.hpp).
+//     auipc t1, %pcrel_hi(data)
+//     addi  t1, t1, %pcrel_lo(data)   ; t1 = context
+//     jal   zero, stub
+//     ebreak
+// Stub (per-thread stack at a fixed offset from tp, the offset read from the
+// chunk's first data slot):
+//     auipc t2, %hi(data0)
+//     ld    t2, %lo(data0)(t2)        ; offset of the stack from tp
+//     add   t2, tp, t2                ; &stack.depth
+//     ld    t3, 0(t2)
+//     addi  t3, t3, 1
+//     sd    t3, 0(t2)                 ; reserve (not atomic; signal nesting is LIFO)
+//     andi  t3, t3, 63
+//     slli  t3, t3, 3
+//     add   t3, t3, t2
+//     sd    t1, 8(t3)                 ; write the reserved slot
+//     ld    t0, 8(t1)                 ; entry
+//     jalr  zero, 0(t0)
+#ifndef THUNK_DETAIL_ABI_RISCV64_HPP
+#define THUNK_DETAIL_ABI_RISCV64_HPP
+
+#include <cstdint>
+#include <cstring>
+
+
+THUNK_BEGIN_NAMESPACE
+namespace detail {
+namespace riscv64 {
+
+constexpr std::size_t slot_size = 16;
+constexpr std::size_t stub_slots = 4;
+enum kind : int { general, kind_count };
+
+constexpr unsigned t1 = 6;
+
+constexpr std::uint32_t auipc(unsigned rd, std::uint32_t hi20) { return (hi20 << 12) | (rd << 7) | 0x17u; }
+constexpr std::uint32_t addi(unsigned rd, unsigned rs1, std::int32_t imm12) {
+  return ((static_cast<std::uint32_t>(imm12) & 0xFFFu) << 20) | (rs1 << 15) | (rd << 7) | 0x13u;
+}
+constexpr std::uint32_t jal_zero(std::int64_t off) {
+  const auto o = static_cast<std::uint32_t>(off);
+  return (((o >> 20) & 1u) << 31) | (((o >> 1) & 0x3FFu) << 21) | (((o >> 11) & 1u) << 20) |
+         (((o >> 12) & 0xFFu) << 12) | 0x6Fu;
+}
+constexpr std::uint32_t ebreak = 0x00100073u;
+
+inline void put(std::uint8_t* p, std::uint32_t w) { std::memcpy(p, &w, 4); }
+
+inline void write_slot(std::uint8_t* out, std::uintptr_t at, std::uintptr_t data, std::uintptr_t stub, int) {
+  const std::int64_t off = static_cast<std::int64_t>(data) - static_cast<std::int64_t>(at);
+  const std::int64_t hi = (off + 0x800) >> 12;
+  const std::int64_t lo = off - (hi << 12);
+  put(out + 0, auipc(t1, static_cast<std::uint32_t>(hi) & 0xFFFFFu));                           // auipc t1, hi
+  put(out + 4, addi(t1, t1, static_cast<std::int32_t>(lo)));                                    // addi t1, t1, lo
+  put(out + 8, jal_zero(static_cast<std::int64_t>(stub) - static_cast<std::int64_t>(at + 8)));  // j stub
+  put(out + 12, ebreak);
+}
+
+constexpr std::uint32_t ld(unsigned rd, unsigned rs1, std::int32_t imm12) {
+  return ((static_cast<std::uint32_t>(imm12) & 0xFFFu) << 20) | (rs1 << 15) | (3u << 12) | (rd << 7) | 0x03u;
+}
+
+/// The stub at the start of a chunk whose first data slot lies `to_data`
+/// bytes after it and holds the context stack's offset from tp.
+inline void write_linux_stub(std::uint8_t* out, std::int64_t to_data) {
+  const std::int64_t hi = (to_data + 0x800) >> 12;
+  const std::int64_t lo = to_data - (hi << 12);
+  const std::uint32_t code[] = {
+      auipc(7, static_cast<std::uint32_t>(hi) & 0xFFFFFu),  // auipc t2, hi(data0)
+      ld(7, 7, static_cast<std::int32_t>(lo)),              // ld    t2, lo(data0)(t2)
+      0x007203B3u,                                          // add   t2, tp, t2
+      0x0003BE03u,                                          // ld    t3, 0(t2)
+      0x001E0E13u,                                          // addi  t3, t3, 1
+      0x01C3B023u,                                          // sd    t3, 0(t2)
+      0x03FE7E13u,                                          // andi  t3, t3, 63
+      0x003E1E13u,                                          // slli  t3, t3, 3
+      0x007E0E33u,                                          // add   t3, t3, t2
+      0x006E3423u,                                          // sd    t1, 8(t3)
+      0x00833283u,                                          // ld    t0, 8(t1)
+      0x00028067u,                                          // jalr  zero, 0(t0)
+  };
+  std::memcpy(out, code, sizeof code);
+  for (std::size_t i = sizeof code; i < stub_slots * slot_size; i += 4) put(out + i, ebreak);
+}
+
+}  // namespace riscv64
+}  // namespace detail
+THUNK_END_NAMESPACE
+
+#endif
+// ---- end thunk/detail/abi/riscv64.hpp ----------------------------------------
+#elif defined(THUNK_ARCH_ARM32)
+// ---- begin thunk/detail/abi/arm32.hpp ----------------------------------------
+// ARMv7 thunks (AAPCS with VFP, Linux), written in ARM state; the typed
+// entries are usually Thumb-2, reached by `ldr pc`, which interworks.
+//
+// Register contract. Every closure takes the general path here (the core
+// argument registers r0-r3 are also where 64-bit values pair up, so no
+// register is provably free without a full classification). ip (r12) is the
+// intra-procedure scratch register; the stub needs two more and borrows r0
+// and r1 on the stack for the few instructions that need them — the
+// caller's stack arguments above them are untouched. A slot is 16 bytes of
+// code beside 8 bytes of data (context word, entry); slot i's data lies
+// 64 KiB - 8i after it, reached pc-relatively (pc reads 8 ahead), so the
+// code holds no address (what a pre-built table needs, code_table.hpp):
+//     add  ip, pc, #0x10000
+//     sub  ip, ip, #(v & 0xFF00)      ; v = 0x10000 - (data - (slot + 8))
+//     sub  ip, ip, #(v & 0xFF)
+//     b    stub
+// Stub (per-thread stack at a fixed offset from TPIDRURO):
+//     push {r0, r1}
+//     mrc  p15, 0, r0, c13, c0, 3     ; thread pointer
+//     add  r1, pc, #0x10000
+//     ldr  r1, [r1, #-16]             ; the chunk's first data slot: the offset
+//     add  r0, r0, r1                 ; &stack.depth
+//     ldr  r1, [r0]
+//     add  r1, r1, #1
+//     str  r1, [r0]                   ; reserve (signal nesting is LIFO)
+//     and  r1, r1, #63
+//     add  r1, r0, r1, lsl #2
+//     str  ip, [r1, #4]               ; write the reserved slot
+//     pop  {r0, r1}
+//     ldr  pc, [ip, #4]               ; entry
+#ifndef THUNK_DETAIL_ABI_ARM32_HPP
+#define THUNK_DETAIL_ABI_ARM32_HPP
+
+#include <cstdint>
+#include <cstring>
+
+
+THUNK_BEGIN_NAMESPACE
+namespace detail {
+namespace arm32 {
+
+constexpr std::size_t slot_size = 16;
+constexpr std::size_t stub_slots = 4;
+enum kind : int { general, kind_count };
+
+/// The immediate field of an ARM data-processing instruction for v, when v
+/// is 8 bits rotated right by an even amount (only the forms used here).
+constexpr std::uint32_t low_byte(std::uint32_t v) { return v & 0xFFu; }                       // rot 0
+constexpr std::uint32_t second_byte(std::uint32_t v) { return 0xC00u | ((v >> 8) & 0xFFu); }  // ror 24
+constexpr std::uint32_t add_ip_pc_64k = 0xE28FC801u;  // add ip, pc, #0x10000 (1 ror 16)
+constexpr std::uint32_t sub_ip_ip = 0xE24CC000u;      // sub ip, ip, #imm
+constexpr std::uint32_t b(std::int64_t off) {
+  return 0xEA000000u | (static_cast<std::uint32_t>((off - 8) >> 2) & 0xFFFFFFu);
+}
+constexpr std::uint32_t udf0 = 0xE7F000F0u;
+
+inline void put(std::uint8_t* p, std::uint32_t w) { std::memcpy(p, &w, 4); }
+
+/// `data` must lie between 0x10000 - 0xFFFF and 0x10000 bytes after at + 8.
+inline void write_slot(std::uint8_t* out, std::uintptr_t at, std::uintptr_t data, std::uintptr_t stub, int) {
+  const auto v =
+      static_cast<std::uint32_t>(0x10000 - (static_cast<std::int64_t>(data) - static_cast<std::int64_t>(at + 8)));
+  put(out + 0, add_ip_pc_64k);                                                             // add ip, pc, #0x10000
+  put(out + 4, sub_ip_ip | second_byte(v));                                                // sub ip, ip, #(v & 0xFF00)
+  put(out + 8, sub_ip_ip | low_byte(v));                                                   // sub ip, ip, #(v & 0xFF)
+  put(out + 12, b(static_cast<std::int64_t>(stub) - static_cast<std::int64_t>(at + 12)));  // b   stub
+}
+
+/// The stub at the start of a chunk whose first data slot lies `to_data`
+/// (0x10000: one add immediate) bytes after it and holds the context stack's
+/// offset from the thread pointer.
+inline void write_linux_stub(std::uint8_t* out, std::int64_t to_data) {
+  (void)to_data;  // 0x10000, asserted where chunks are made
+  const std::uint32_t code[] = {
+      0xE92D0003u,  // push {r0, r1}
+      0xEE1D0F70u,  // mrc  p15, 0, r0, c13, c0, 3
+      0xE28F1801u,  // add  r1, pc, #0x10000
+      0xE5111010u,  // ldr  r1, [r1, #-16]
+      0xE0800001u,  // add  r0, r0, r1
+      0xE5901000u,  // ldr  r1, [r0]
+      0xE2811001u,  // add  r1, r1, #1
+      0xE5801000u,  // str  r1, [r0]
+      0xE201103Fu,  // and  r1, r1, #63
+      0xE0801101u,  // add  r1, r0, r1, lsl #2
+      0xE581C004u,  // str  ip, [r1, #4]
+      0xE8BD0003u,  // pop  {r0, r1}
+      0xE59CF004u,  // ldr  pc, [ip, #4]
+  };
+  std::memcpy(out, code, sizeof code);
+  for (std::size_t i = sizeof code; i < stub_slots * slot_size; i += 4) put(out + i, udf0);
+}
+
+}  // namespace arm32
+}  // namespace detail
+THUNK_END_NAMESPACE
+
+#endif
+// ---- end thunk/detail/abi/arm32.hpp ------------------------------------------
+#endif
+
+THUNK_BEGIN_NAMESPACE
+namespace detail {
+
+#if defined(THUNK_ARCH_X86_64)
+namespace abi = x86_64;
+#elif defined(THUNK_ARCH_X86_32)
+namespace abi = x86_32;
+#elif defined(THUNK_ARCH_AARCH64)
+namespace abi = aarch64;
+#elif defined(THUNK_ARCH_RISCV64)
+namespace abi = riscv64;
+#elif defined(THUNK_ARCH_ARM32)
+namespace abi = arm32;
+#endif
+
+/// Takes exactly one integer argument register in every ABI here: integers
+/// up to 64 bits, enums, pointers, references, nullptr_t.
+template <class T>
+inline constexpr bool is_integer_class =
+    std::is_reference<T>::value || std::is_pointer<T>::value || std::is_null_pointer<T>::value ||
+    ((std::is_integral<T>::value || std::is_enum<T>::value) &&
+     sizeof(std::conditional_t<std::is_void<T>::value, char, T>) <= 8);
+
+/// Takes a vector register and no integer one.
+template <class T>
+inline constexpr bool is_float_class = std::is_same<T, float>::value || std::is_same<T, double>::value;
+
+template <class R>
+inline constexpr bool is_scalar_return =
+    std::is_void<R>::value || is_integer_class<R> || is_float_class<R> || std::is_same<R, long double>::value;
+
+template <class... A>
+inline constexpr std::size_t integer_count = (std::size_t{0} + ... + (is_integer_class<A> ? 1 : 0));
+
+template <class... A>
+inline constexpr bool all_scalar = (true && ... && (is_integer_class<A> || is_float_class<A>));
+
+#if defined(THUNK_HAS_CLOSURE) && THUNK_HAS_CLOSURE
+
+/// The kind (register, or general) for a signature in convention CC.
+template <class CC, class R, class... A>
+struct register_kind {
+  static constexpr int value = abi::general;
+};
+
+#  if defined(THUNK_ARCH_X86_64)
+// System V: integer arguments take rdi, rsi, rdx, rcx, r8, r9 in order;
+// float/double take xmm registers. Structs, long double, __int128 and
+// returns through a hidden pointer (which takes rdi) leave the general path.
+template <class R, class... A>
+struct register_kind<sysv64_cc, R, A...> {
+  static constexpr int order[6] = {x86_64::rdi, x86_64::rsi, x86_64::rdx, x86_64::rcx, x86_64::r8, x86_64::r9};
+  static constexpr int value = (all_scalar<A...> && is_scalar_return<R> && integer_count<A...> < 6)
+                                   ? order[integer_count<A...> < 6 ? integer_count<A...> : 0]
+                                   : x86_64::general;
+};
+// Microsoft x64: argument n takes the n-th of rcx, rdx, r8, r9 whatever its
+// type (a struct is passed in it or by reference); a struct return adds a
+// hidden first argument, so those take the general path; so does long double,
+// which GCC returns through memory under ms_abi on Linux.
+template <class R, class... A>
+struct register_kind<win64_cc, R, A...> {
+  static constexpr int order[4] = {x86_64::rcx, x86_64::rdx, x86_64::r8, x86_64::r9};
+  static constexpr int value = (is_scalar_return<R> && !std::is_same<R, long double>::value && sizeof...(A) < 4)
+                                   ? order[sizeof...(A) < 4 ? sizeof...(A) : 0]
+                                   : x86_64::general;
+};
+#  elif defined(THUNK_ARCH_AARCH64)
+// AAPCS64: integer arguments take x0..x7; float/double take v registers; a
+// struct return goes through x8, which shifts nothing.
+template <class R, class... A>
+struct register_kind<aapcs64_cc, R, A...> {
+  static constexpr int value =
+      (all_scalar<A...> && integer_count<A...> < 8) ? static_cast<int>(integer_count<A...>) : aarch64::general;
+};
+#  endif
+
+#endif
+
+}  // namespace detail
+THUNK_END_NAMESPACE
+
+#endif
+// ---- end thunk/detail/abi.hpp ------------------------------------------------
+// ---- begin thunk/detail/slot_pool.hpp ----------------------------------------
+// Where closures live: one pool of thunk slots per kind (which register
+// gets the context, or the general path), carved from sealed chunks.
+//
+// Creating a closure is a pop from a per-thread cache and two stores into
+// the data page: no system call, no lock, no instruction-cache flush in the
+// steady state. Destroying one poisons its data slot (a call through it
+// reports the closure's type and stops the process) and retires the slot;
+// retired slots wait in a FIFO quarantine per kind and are reused only after
+// `quarantine_slots` later destructions of that kind, on any thread (each
+// destruction takes a number from the kind's counter; a slot leaves the
+// quarantine when the counter passed its number by quarantine_slots).
+// A chunk whose every slot is ready in the pool again is unmapped (two kept
+// free per kind; see release_free_chunks), so memory comes back after a
+// burst; when the module unloads with no closure alive, every chunk is
+// unmapped (docs/lifetime-threads-exceptions.md, docs/platforms.md).
+#ifndef THUNK_DETAIL_SLOT_POOL_HPP
+#define THUNK_DETAIL_SLOT_POOL_HPP
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+#include <system_error>
+#include <utility>
+
+// ---- begin thunk/detail/chunk_source.hpp -------------------------------------
+// Where a new chunk of thunks comes from: the process decides once, in order
+// (code_source.hpp): the pre-built table in the binary's own file, then pages
+// written and sealed by mprotect, then the memfd dual map, then a clear
+// error. Each refusal is recorded with its reason and never retried.
+//
+// A table is found in its file with dl_iterate_phdr: the PT_LOAD segment
+// holding the table's address gives the file offset, the object's name the
+// path (the main program: /proc/self/exe, which opens even when the file was
+// deleted or replaced). Each copy is mapped read+execute over the first half
+// of a fresh aligned read+write chunk (the data half stays private
+// read+write), and compared with the table in memory before use, so a file
+// replaced on disk is refused, not run.
+#ifndef THUNK_DETAIL_CHUNK_SOURCE_HPP
+#define THUNK_DETAIL_CHUNK_SOURCE_HPP
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <system_error>
+
+// ---- begin thunk/code_source.hpp ---------------------------------------------
+// Where thunk::closure's code comes from in this process, and why.
+//
+// The first closure chunk a process needs decides, once, in this order:
+//  1. table:          pre-built trampoline tables in the program's own file
+//                     (or shared library), mapped read+execute: no code is
+//                     written at run time (x86-64 and AArch64 Linux).
+//  2. sealed_pages:   code written into fresh pages, then mprotect'ed
+//                     read+execute (never writable and executable at once).
+//  3. memfd_dual_map: code written through a memfd's read+write view, then
+//                     the memfd mapped read+execute (where mprotect is refused,
+//                     e.g. under PR_SET_MDWE).
+//  4. refused:        none works: closures fail with
+//                     thunk::errc::executable_memory_refused.
+// A source that is refused once is not tried again. Built with
+// THUNK_NO_RUNTIME_CODE=1, sources 2 and 3 are never tried (tables only).
+// docs/code-sources.md lists which policies each source survives.
+#ifndef THUNK_CODE_SOURCE_HPP
+#define THUNK_CODE_SOURCE_HPP
+
+#include <atomic>
+#include <cstddef>
+
+
+THUNK_BEGIN_NAMESPACE
+
+enum class code_source : int {
+  undecided,  // no closure chunk has been needed yet
+  table,
+  sealed_pages,
+  memfd_dual_map,
+  refused,
+};
+
+namespace detail {
+
+/// The process's decision and the reasons it records (chunk_source.hpp
+/// writes it under `lock`; `text` is complete before `chosen` is published).
+struct code_source_record {
+  std::atomic<int> chosen{static_cast<int>(code_source::undecided)};
+  std::atomic<int> lock{0};  // (int: byte atomics need libatomic on RISC-V)
+  bool table_refused = false, mprotect_refused = false, memfd_refused = false;
+  char why_table[320] = {};
+  char why_mprotect[96] = {};
+  char why_memfd[96] = {};
+  char text[640] = {};
+};
+
+inline code_source_record& code_source_state() noexcept {
+  static code_source_record record;
+  return record;
+}
+
+}  // namespace detail
+
+/// The source closures' code comes from in this process (undecided until the
+/// first closure is made).
+inline code_source closure_code_source() noexcept {
+  return static_cast<code_source>(detail::code_source_state().chosen.load(std::memory_order_acquire));
+}
+
+/// One line: the source in use and why each one before it was refused, e.g.
+/// "sealed_pages (table: not built for this target)".
+inline const char* describe_closure_code_source() noexcept {
+  const detail::code_source_record& r = detail::code_source_state();
+  if (r.chosen.load(std::memory_order_acquire) == static_cast<int>(code_source::undecided)) {
+    return "undecided (no closure made yet)";
+  }
+  return r.text;
+}
+
+THUNK_END_NAMESPACE
+
+#endif
+// ---- end thunk/code_source.hpp -----------------------------------------------
+// ---- begin thunk/detail/code_table.hpp ---------------------------------------
+// Pre-built trampoline tables: the thunk code of each kind, assembled into
+// the user's own binary (or shared library), so that no page of code is ever
+// written at run time.
+//
+// A table is one chunk's code (64 KiB: a whole number of pages for 4, 16 and
+// 64 KiB pages), 64 KiB-aligned, in its own section of a COMDAT group
+// (`.text.thunk_table.<abi namespace>.<kind>`): any number of TUs give one
+// copy per binary, and only the kinds a program uses are emitted, because the
+// table is assembled by the inline function that returns its address.
+//
+// Every slot of a kind is the same bytes (code and data slots have the same
+// size, so each slot reaches its data at the same distance: the code size),
+// and the general path's stub reads the per-thread stack's offset from the
+// chunk's first data slot: the table holds no address and no relocation. It
+// is never executed where the linker put it (there is nothing writable at
+// that distance); chunk_source.hpp maps it read+execute from the binary's
+// file, as often as needed, each copy next to fresh private read+write pages.
+//
+// The bytes below are the ones abi/x86_64.hpp and abi/aarch64.hpp write
+// (tests/code_table_test.cpp compares them slot by slot).
+#ifndef THUNK_DETAIL_CODE_TABLE_HPP
+#define THUNK_DETAIL_CODE_TABLE_HPP
+
+
+#if !defined(THUNK_NO_CODE_TABLES) && defined(THUNK_HAS_CLOSURE) && THUNK_HAS_CLOSURE && defined(THUNK_OS_LINUX) && \
+    (defined(__GNUC__) || defined(__clang__)) && defined(__ELF__) &&                                                \
+    (defined(THUNK_ARCH_X86_64) || defined(THUNK_ARCH_AARCH64) || defined(THUNK_ARCH_RISCV64) ||                    \
+     defined(THUNK_ARCH_ARM32))
+#  define THUNK_DETAIL_HAS_CODE_TABLES 1
+#else
+#  define THUNK_DETAIL_HAS_CODE_TABLES 0
+#endif
+
+#if THUNK_DETAIL_HAS_CODE_TABLES
+
+#  include <cstddef>
+
+
+#  define THUNK_DETAIL_TABLE_SYMBOL(kind) "thunk_table_" THUNK_DETAIL_STR(THUNK_ABI_NAMESPACE) "_" #  kind
+
+// The section, the group and the hidden symbol (one per binary: a shared
+// library maps its own table) that opens a table of kind `kind`.
+#  define THUNK_DETAIL_TABLE_BEGIN(kind) \
+    ".pushsection .text.thunk_table." THUNK_DETAIL_STR(THUNK_ABI_NAMESPACE) "." #kind ",\"axG\",%progbits," \
+        THUNK_DETAIL_TABLE_SYMBOL(kind) ",comdat\n"                                                          \
+        ".balign 65536\n"                                                                                    \
+        ".weak " THUNK_DETAIL_TABLE_SYMBOL(kind) "\n"                                                        \
+        ".hidden " THUNK_DETAIL_TABLE_SYMBOL(kind) "\n"                                                      \
+        ".type " THUNK_DETAIL_TABLE_SYMBOL(kind) ",%object\n"                                                \
+        THUNK_DETAIL_TABLE_SYMBOL(kind) ":\n"                                                                \
+        "0:\n"
+#  define THUNK_DETAIL_TABLE_END(kind) ".size " THUNK_DETAIL_TABLE_SYMBOL(kind) ",65536\n.popsection\n"
+
+THUNK_BEGIN_NAMESPACE
+namespace detail {
+
+constexpr std::size_t code_table_bytes = 65536;
+
+#  if defined(THUNK_ARCH_X86_64)
+
+// The stub (abi/x86_64.hpp, write_linux_stub with to_data = 65536), 40 bytes
+// then int3 to the end of its 3 slots.
+#    define THUNK_DETAIL_TABLE_STUB                                           \
+      ".byte 0xF3,0x0F,0x1E,0xFA\n"              /* endbr64 */                \
+      ".byte 0x64,0x4C,0x8B,0x1C,0x25,0,0,0,0\n" /* mov r11, fs:[0] */        \
+      ".byte 0x4C,0x03,0x1D\n .long 65536-20\n"  /* add r11, [rip+data0] */   \
+      ".byte 0x49,0xFF,0x03\n"                   /* inc qword ptr [r11] */    \
+      ".byte 0x50\n"                             /* push rax */               \
+      ".byte 0x49,0x8B,0x03\n"                   /* mov rax, [r11] */         \
+      ".byte 0x83,0xE0,0x3F\n"                   /* and eax, 63 */            \
+      ".byte 0x4D,0x89,0x54,0xC3,0x08\n"         /* mov [r11+rax*8+8], r10 */ \
+      ".byte 0x58\n"                             /* pop rax */                \
+      ".byte 0x41,0xFF,0x62,0x08\n"              /* jmp [r10+8] */            \
+      ".fill 8,1,0xCC\n"                         /* int3 */
+
+// 4093 register slots: endbr64; lea <reg>, [rip + 65536-11]; jmp [<reg>+8];
+// int3 padding.
+#    define THUNK_DETAIL_X86_REGISTER_TABLE(kind, rex, modrm, jmp) \
+      THUNK_DETAIL_TABLE_BEGIN(kind)                               \
+      THUNK_DETAIL_TABLE_STUB                                      \
+      ".rept 4093\n"                                               \
+      ".byte 0xF3,0x0F,0x1E,0xFA\n"                                \
+      ".byte " #rex ",0x8D," #modrm                                \
+      "\n .long 65536-11\n"                                        \
+      ".byte " jmp                                                 \
+      "\n"                                                         \
+      ".balign 16,0xCC\n"                                          \
+      ".endr\n" THUNK_DETAIL_TABLE_END(kind)
+
+// General slots: endbr64; lea r10, [rip + 65536-11]; jmp rel32 -> the stub.
+#    define THUNK_DETAIL_X86_GENERAL_TABLE(kind) \
+      THUNK_DETAIL_TABLE_BEGIN(kind)             \
+      THUNK_DETAIL_TABLE_STUB                    \
+      ".rept 4093\n"                             \
+      ".byte 0xF3,0x0F,0x1E,0xFA\n"              \
+      ".byte 0x4C,0x8D,0x15\n .long 65536-11\n"  \
+      ".byte 0xE9\n .long 0b-.-4\n"              \
+      ".endr\n" THUNK_DETAIL_TABLE_END(kind)
+
+template <int Kind>
+struct code_table;
+
+// Each address() assembles its table (noinline: one body, so one table, per
+// TU; the COMDAT group keeps one per binary).
+#    define THUNK_DETAIL_DEFINE_TABLE(kind, text)                                               \
+      extern "C" __attribute__((visibility("hidden")))                                          \
+      const unsigned char thunk_detail_table_##kind[] __asm__(THUNK_DETAIL_TABLE_SYMBOL(kind)); \
+      template <>                                                                               \
+      struct code_table<x86_64::kind> {                                                         \
+        THUNK_DETAIL_NOINLINE static const unsigned char* address() noexcept {                  \
+          __asm__(text);                                                                        \
+          return thunk_detail_table_##kind;                                                     \
+        }                                                                                       \
+      };
+
+THUNK_DETAIL_DEFINE_TABLE(rdi, THUNK_DETAIL_X86_REGISTER_TABLE(rdi, 0x48, 0x3D, "0xFF,0x67,0x08"))
+THUNK_DETAIL_DEFINE_TABLE(rsi, THUNK_DETAIL_X86_REGISTER_TABLE(rsi, 0x48, 0x35, "0xFF,0x66,0x08"))
+THUNK_DETAIL_DEFINE_TABLE(rdx, THUNK_DETAIL_X86_REGISTER_TABLE(rdx, 0x48, 0x15, "0xFF,0x62,0x08"))
+THUNK_DETAIL_DEFINE_TABLE(rcx, THUNK_DETAIL_X86_REGISTER_TABLE(rcx, 0x48, 0x0D, "0xFF,0x61,0x08"))
+THUNK_DETAIL_DEFINE_TABLE(r8, THUNK_DETAIL_X86_REGISTER_TABLE(r8, 0x4C, 0x05, "0x41,0xFF,0x60,0x08"))
+THUNK_DETAIL_DEFINE_TABLE(r9, THUNK_DETAIL_X86_REGISTER_TABLE(r9, 0x4C, 0x0D, "0x41,0xFF,0x61,0x08"))
+THUNK_DETAIL_DEFINE_TABLE(general, THUNK_DETAIL_X86_GENERAL_TABLE(general))
+
+#  elif defined(THUNK_ARCH_AARCH64)
+
+// The stub (abi/aarch64.hpp, write_linux_stub with to_data = 65536), then
+// brk #0 to the end of its 4 slots.
+#    define THUNK_DETAIL_TABLE_STUB                                            \
+      ".inst 0xD53BD051\n"                   /* mrs  x17, tpidr_el0 */         \
+      ".inst 0x58000009|((65532/4)<<5)\n"    /* ldr  x9, data0 */              \
+      ".inst 0x8B090231\n"                   /* add  x17, x17, x9 */           \
+      ".inst 0xF9400229\n"                   /* ldr  x9, [x17] */              \
+      ".inst 0x91000529\n"                   /* add  x9, x9, #1 */             \
+      ".inst 0xF9000229\n"                   /* str  x9, [x17] */              \
+      ".inst 0x92401529\n"                   /* and  x9, x9, #63 */            \
+      ".inst 0x9100222A\n"                   /* add  x10, x17, #8 */           \
+      ".inst 0xF8297950\n"                   /* str  x16, [x10, x9, lsl #3] */ \
+      ".inst 0xF9400611\n"                   /* ldr  x17, [x16, #8] */         \
+      ".inst 0xD61F0220\n"                   /* br   x17 */                    \
+      ".rept 5\n .inst 0xD4200000\n .endr\n" /* brk  #0 */
+
+// 4092 register slots: bti c; adr x<n>, .+65536-4 (immlo 0, immhi 16383);
+// ldr x16, [x<n>, #8]; br x16.
+#    define THUNK_DETAIL_A64_REGISTER_TABLE(kind, n) \
+      THUNK_DETAIL_TABLE_BEGIN(kind)                 \
+      THUNK_DETAIL_TABLE_STUB                        \
+      ".rept 4092\n"                                 \
+      ".inst 0xD503245F\n" /* bti c */               \
+      ".inst 0x10000000|(16383<<5)|" #n              \
+      "\n" /* adr x<n>, data */                      \
+      ".inst 0xF9400410|(" #n                        \
+      "<<5)\n"             /* ldr x16, [x<n>, #8] */ \
+      ".inst 0xD61F0200\n" /* br  x16 */             \
+      ".endr\n" THUNK_DETAIL_TABLE_END(kind)
+
+// General slots: bti c; adr x16, data; b stub; brk #0.
+#    define THUNK_DETAIL_A64_GENERAL_TABLE(kind)             \
+      THUNK_DETAIL_TABLE_BEGIN(kind)                         \
+      THUNK_DETAIL_TABLE_STUB                                \
+      ".rept 4092\n"                                         \
+      ".inst 0xD503245F\n"               /* bti c */         \
+      ".inst 0x10000000|(16383<<5)|16\n" /* adr x16, data */ \
+      "b 0b\n"                           /* b   stub */      \
+      ".inst 0xD4200000\n"               /* brk #0 */        \
+      ".endr\n" THUNK_DETAIL_TABLE_END(kind)
+
+template <int Kind>
+struct code_table;
+
+#    define THUNK_DETAIL_DEFINE_TABLE(kind, text)                                               \
+      extern "C" __attribute__((visibility("hidden")))                                          \
+      const unsigned char thunk_detail_table_##kind[] __asm__(THUNK_DETAIL_TABLE_SYMBOL(kind)); \
+      template <>                                                                               \
+      struct code_table<aarch64::kind> {                                                        \
+        THUNK_DETAIL_NOINLINE static const unsigned char* address() noexcept {                  \
+          __asm__(text);                                                                        \
+          return thunk_detail_table_##kind;                                                     \
+        }                                                                                       \
+      };
+
+THUNK_DETAIL_DEFINE_TABLE(x0, THUNK_DETAIL_A64_REGISTER_TABLE(x0, 0))
+THUNK_DETAIL_DEFINE_TABLE(x1, THUNK_DETAIL_A64_REGISTER_TABLE(x1, 1))
+THUNK_DETAIL_DEFINE_TABLE(x2, THUNK_DETAIL_A64_REGISTER_TABLE(x2, 2))
+THUNK_DETAIL_DEFINE_TABLE(x3, THUNK_DETAIL_A64_REGISTER_TABLE(x3, 3))
+THUNK_DETAIL_DEFINE_TABLE(x4, THUNK_DETAIL_A64_REGISTER_TABLE(x4, 4))
+THUNK_DETAIL_DEFINE_TABLE(x5, THUNK_DETAIL_A64_REGISTER_TABLE(x5, 5))
+THUNK_DETAIL_DEFINE_TABLE(x6, THUNK_DETAIL_A64_REGISTER_TABLE(x6, 6))
+THUNK_DETAIL_DEFINE_TABLE(x7, THUNK_DETAIL_A64_REGISTER_TABLE(x7, 7))
+THUNK_DETAIL_DEFINE_TABLE(general, THUNK_DETAIL_A64_GENERAL_TABLE(general))
+
+#  elif defined(THUNK_ARCH_RISCV64)
+
+// The stub (abi/riscv64.hpp, write_linux_stub with to_data = 65536), then
+// ebreak to the end of its 4 slots; 4092 general slots: auipc t1, 0x10
+// (t1 = data, 64 KiB on); addi t1, t1, 0; jal zero, stub; ebreak. No linker
+// relaxation in the table: its bytes are fixed.
+template <int Kind>
+struct code_table;
+
+extern "C" __attribute__((visibility("hidden")))
+const unsigned char thunk_detail_table_general[] __asm__(THUNK_DETAIL_TABLE_SYMBOL(general));
+template <>
+struct code_table<riscv64::general> {
+  THUNK_DETAIL_NOINLINE static const unsigned char* address() noexcept {
+    __asm__(THUNK_DETAIL_TABLE_BEGIN(general)  //
+            ".option push\n.option norelax\n"
+            ".word 0x00010397\n"                    // auipc t2, 0x10
+            ".word 0x0003B383\n"                    // ld    t2, 0(t2)
+            ".word 0x007203B3\n"                    // add   t2, tp, t2
+            ".word 0x0003BE03\n"                    // ld    t3, 0(t2)
+            ".word 0x001E0E13\n"                    // addi  t3, t3, 1
+            ".word 0x01C3B023\n"                    // sd    t3, 0(t2)
+            ".word 0x03FE7E13\n"                    // andi  t3, t3, 63
+            ".word 0x003E1E13\n"                    // slli  t3, t3, 3
+            ".word 0x007E0E33\n"                    // add   t3, t3, t2
+            ".word 0x006E3423\n"                    // sd    t1, 8(t3)
+            ".word 0x00833283\n"                    // ld    t0, 8(t1)
+            ".word 0x00028067\n"                    // jalr  zero, 0(t0)
+            ".rept 4\n .word 0x00100073\n .endr\n"  // ebreak
+            ".rept 4092\n"
+            ".word 0x00010317\n"  // auipc t1, 0x10
+            ".word 0x00030313\n"  // addi  t1, t1, 0
+            // jal zero, stub: the offset's bits 20|10:1|11|19:12 over 31..12
+            "1: .word 0x6F | ((((0b-1b)>>20)&1)<<31) | ((((0b-1b)>>1)&0x3FF)<<21) | ((((0b-1b)>>11)&1)<<20) | "
+            "((((0b-1b)>>12)&0xFF)<<12)\n"
+            ".word 0x00100073\n"  // ebreak
+            ".endr\n"
+            ".option pop\n" THUNK_DETAIL_TABLE_END(general));
+    return thunk_detail_table_general;
+  }
+};
+
+#  elif defined(THUNK_ARCH_ARM32)
+
+// The stub (abi/arm32.hpp, write_linux_stub), then udf to the end of its 4
+// slots; 4092 general slots: add ip, pc, #0x10000; sub ip, ip, #(v & 0xFF00);
+// sub ip, ip, #(v & 0xFF); b stub — v = 8i + 8 for slot i (its data is
+// 0x10000 - 8i on, pc reads 8 ahead). Words only (ARM state), so the
+// assembler's Thumb or ARM state around the table does not matter.
+template <int Kind>
+struct code_table;
+
+extern "C" __attribute__((visibility("hidden")))
+const unsigned char thunk_detail_table_general[] __asm__(THUNK_DETAIL_TABLE_SYMBOL(general));
+template <>
+struct code_table<arm32::general> {
+  THUNK_DETAIL_NOINLINE static const unsigned char* address() noexcept {
+    __asm__(THUNK_DETAIL_TABLE_BEGIN(general)       //
+            ".word 0xE92D0003\n"                    // push {r0, r1}
+            ".word 0xEE1D0F70\n"                    // mrc  p15, 0, r0, c13, c0, 3
+            ".word 0xE28F1801\n"                    // add  r1, pc, #0x10000
+            ".word 0xE5111010\n"                    // ldr  r1, [r1, #-16]
+            ".word 0xE0800001\n"                    // add  r0, r0, r1
+            ".word 0xE5901000\n"                    // ldr  r1, [r0]
+            ".word 0xE2811001\n"                    // add  r1, r1, #1
+            ".word 0xE5801000\n"                    // str  r1, [r0]
+            ".word 0xE201103F\n"                    // and  r1, r1, #63
+            ".word 0xE0801101\n"                    // add  r1, r0, r1, lsl #2
+            ".word 0xE581C004\n"                    // str  ip, [r1, #4]
+            ".word 0xE8BD0003\n"                    // pop  {r0, r1}
+            ".word 0xE59CF004\n"                    // ldr  pc, [ip, #4]
+            ".rept 3\n .word 0xE7F000F0\n .endr\n"  // udf #0
+            ".rept 4092\n"
+            "1: .word 0xE28FC801\n"                                    // add ip, pc, #0x10000
+            ".word 0xE24CCC00 | (((((1b-0b)/2+8)) >> 8) & 0xFF)\n"     // sub ip, ip, #(v & 0xFF00)
+            ".word 0xE24CC000 | ((((1b-0b)/2+8)) & 0xFF)\n"            // sub ip, ip, #(v & 0xFF)
+            ".word 0xEA000000 | (((0b-(1b+12)-8) >> 2) & 0xFFFFFF)\n"  // b stub
+            ".endr\n" THUNK_DETAIL_TABLE_END(general));
+    return thunk_detail_table_general;
+  }
+};
+
+#  endif
+
+/// The table of kind Kind (assembled into this binary by this call).
+template <int Kind>
+inline const unsigned char* code_table_of() noexcept {
+  return code_table<Kind>::address();
+}
+
+}  // namespace detail
+THUNK_END_NAMESPACE
+
+#endif
+
+#endif
+// ---- end thunk/detail/code_table.hpp -----------------------------------------
+// ---- begin thunk/detail/executable_memory.hpp --------------------------------
+// The system calls behind a chunk of thunk code: pages mapped read+execute
+// from a file that already holds the code (a pre-built table, code_table.hpp),
+// or pages written once from the ABI's template and then sealed read+execute;
+// always beside private read+write data pages. No page is ever writable and
+// executable at once. Which of them a process uses is decided once, in
+// chunk_source.hpp.
+//
+// Layout of a chunk (aligned to its own power-of-two size, so a thunk's
+// address alone finds its data slot):
+//     [ code: slots of abi::slot_size bytes ][ data: slots of 2 pointers ]
+// The first abi::stub_slots code slots hold the general path's stub.
+//
+// Ways to the code pages (POSIX):
+//  - file: mmap the table's pages of the program's own file read+execute
+//    over the chunk's first half (MAP_PRIVATE, never written).
+//  - mprotect: map read+write, write, mprotect to read+execute.
+//  - memfd (Linux): write through a read+write view of a memfd, unmap it,
+//    map the memfd read+execute in place. The kernel's W^X enforcement
+//    (PR_SET_MDWE) refuses mprotect and allows memfd and file.
+// Windows: VirtualAlloc read+write, VirtualProtect to execute+read.
+#ifndef THUNK_DETAIL_EXECUTABLE_MEMORY_HPP
+#define THUNK_DETAIL_EXECUTABLE_MEMORY_HPP
+
+#include <atomic>
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <system_error>
+
+
+#if defined(THUNK_OS_WINDOWS)
+// ---- begin thunk/detail/win32.hpp --------------------------------------------
+// The few Win32 functions thunk calls, declared here instead of including
+// <windows.h>: the user's own <windows.h> (before or after thunk, with or
+// without WIN32_LEAN_AND_MEAN, NOMINMAX, ...) is left exactly as it would be
+// without thunk.
+//
+// Each declaration is the one MinGW-w64's headers make (extern "C",
+// __declspec(dllimport), WINAPI = __stdcall on x86; the same parameter types
+// spelled without typedefs: DWORD = unsigned long, BOOL = int, HANDLE =
+// void*, SIZE_T = ULONG_PTR), so a later <windows.h> redeclares the same
+// functions compatibly. No macro is defined. Constants live in
+// thunk::detail::win32 under names no Windows header defines as macros.
+#ifndef THUNK_DETAIL_WIN32_HPP
+#define THUNK_DETAIL_WIN32_HPP
+
+
+#if defined(THUNK_OS_WINDOWS)
+
+#  if defined(THUNK_ARCH_X86_32)
+#    define THUNK_DETAIL_WINAPI __attribute__((__stdcall__))
+#  else
+#    define THUNK_DETAIL_WINAPI
+#  endif
+#  if defined(_WIN64)
+typedef unsigned long long thunk_detail_win32_size_t;  // SIZE_T (ULONG_PTR)
+#  else
+typedef unsigned long thunk_detail_win32_size_t;
+#  endif
+typedef void(THUNK_DETAIL_WINAPI* thunk_detail_win32_fls_callback)(void*);  // PFLS_CALLBACK_FUNCTION
+
+extern "C" {
+__declspec(dllimport) void* THUNK_DETAIL_WINAPI
+    VirtualAlloc(void*, thunk_detail_win32_size_t, unsigned long, unsigned long);
+__declspec(dllimport) int THUNK_DETAIL_WINAPI VirtualFree(void*, thunk_detail_win32_size_t, unsigned long);
+__declspec(dllimport) int THUNK_DETAIL_WINAPI
+    VirtualProtect(void*, thunk_detail_win32_size_t, unsigned long, unsigned long*);
+__declspec(dllimport) int THUNK_DETAIL_WINAPI FlushInstructionCache(void*, const void*, thunk_detail_win32_size_t);
+__declspec(dllimport) void* THUNK_DETAIL_WINAPI GetCurrentProcess(void);
+__declspec(dllimport) unsigned long THUNK_DETAIL_WINAPI TlsAlloc(void);
+__declspec(dllimport) int THUNK_DETAIL_WINAPI TlsFree(unsigned long);
+__declspec(dllimport) void* THUNK_DETAIL_WINAPI TlsGetValue(unsigned long);
+__declspec(dllimport) int THUNK_DETAIL_WINAPI TlsSetValue(unsigned long, void*);
+__declspec(dllimport) unsigned long THUNK_DETAIL_WINAPI FlsAlloc(thunk_detail_win32_fls_callback);
+__declspec(dllimport) int THUNK_DETAIL_WINAPI FlsFree(unsigned long);
+__declspec(dllimport) void* THUNK_DETAIL_WINAPI FlsGetValue(unsigned long);
+__declspec(dllimport) int THUNK_DETAIL_WINAPI FlsSetValue(unsigned long, void*);
+__declspec(dllimport) int THUNK_DETAIL_WINAPI SwitchToThread(void);
+}
+
+THUNK_BEGIN_NAMESPACE
+namespace detail {
+namespace win32 {
+constexpr unsigned long mem_commit = 0x1000;            // MEM_COMMIT
+constexpr unsigned long mem_reserve = 0x2000;           // MEM_RESERVE
+constexpr unsigned long mem_release = 0x8000;           // MEM_RELEASE
+constexpr unsigned long page_noaccess = 0x01;           // PAGE_NOACCESS
+constexpr unsigned long page_readwrite = 0x04;          // PAGE_READWRITE
+constexpr unsigned long page_execute_read = 0x20;       // PAGE_EXECUTE_READ
+constexpr unsigned long out_of_indexes = 0xFFFFFFFFul;  // TLS_OUT_OF_INDEXES, FLS_OUT_OF_INDEXES
+/// Windows pages are 4 KiB on x86, x64 and ARM64.
+constexpr unsigned long page_size = 4096;
+}  // namespace win32
+}  // namespace detail
+THUNK_END_NAMESPACE
+
+#endif
+#endif
+// ---- end thunk/detail/win32.hpp ----------------------------------------------
+#else
+#  include <fcntl.h>
+#  include <sys/mman.h>
+#  include <sys/stat.h>
+#  include <sys/syscall.h>
+#  include <unistd.h>
+#endif
+
+THUNK_BEGIN_NAMESPACE
+namespace detail {
+
+struct chunk_geometry {
+  std::size_t code_bytes;  // a multiple of the page size
+  std::size_t data_bytes;
+  std::size_t alignment;  // power of two >= code_bytes + data_bytes
+};
+
+inline std::size_t system_page_size() noexcept {
+#if defined(THUNK_OS_WINDOWS)
+  return win32::page_size;
+#else
+  long p = sysconf(_SC_PAGESIZE);
+  return p > 0 ? static_cast<std::size_t>(p) : 4096;
+#endif
+}
+
+/// The geometry for slots of SlotSize bytes: a compile-time constant, so a
+/// thunk's data slot is found with a mask and two shifts. 64 KiB of code is a
+/// whole number of pages for 4, 16 and 64 KiB pages (the largest in use);
+/// map_chunk refuses a larger page size.
+template <std::size_t SlotSize>
+constexpr chunk_geometry make_geometry() noexcept {
+  const std::size_t code = std::size_t{64} * 1024;
+  const std::size_t data = code / SlotSize * 2 * sizeof(void*);
+  std::size_t align = 1;
+  while (align < code + data) align <<= 1;
+  return chunk_geometry{code, data, align};
+}
+
+/// Writes the code of one chunk: fill(rw_view, final_address).
+using fill_code_fn = void (*)(unsigned char* rw, std::uintptr_t at, void* arg);
+
+#if defined(THUNK_OS_WINDOWS)
+
+inline void* map_chunk(const chunk_geometry& g, fill_code_fn fill, void* arg, std::error_code& ec) noexcept {
+  const std::size_t total = g.code_bytes + g.data_bytes;
+  if (g.code_bytes % system_page_size() != 0) {
+    ec = make_error_code(errc::unsupported_target);
+    return nullptr;
+  }
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    void* probe = VirtualAlloc(nullptr, g.alignment * 2, win32::mem_reserve, win32::page_noaccess);
+    if (!probe) break;
+    auto aligned = (reinterpret_cast<std::uintptr_t>(probe) + g.alignment - 1) & ~(g.alignment - 1);
+    VirtualFree(probe, 0, win32::mem_release);
+    void* p = VirtualAlloc(reinterpret_cast<void*>(aligned), total, win32::mem_reserve | win32::mem_commit,
+                            win32::page_readwrite);
+    if (!p) continue;  // another thread took the range: try again
+    fill(static_cast<unsigned char*>(p), aligned, arg);
+    unsigned long old;
+    if (!VirtualProtect(p, g.code_bytes, win32::page_execute_read, &old)) {
+      VirtualFree(p, 0, win32::mem_release);
+      ec = make_error_code(errc::executable_memory_refused);
+      return nullptr;
+    }
+    FlushInstructionCache(GetCurrentProcess(), p, g.code_bytes);
+    return p;
+  }
+  ec = make_error_code(errc::out_of_memory);
+  return nullptr;
+}
+
+inline void unmap_chunk(void* p, const chunk_geometry&) noexcept { VirtualFree(p, 0, win32::mem_release); }
+inline void prefault_data(void*, const chunk_geometry&) noexcept {}
+
+#else
+
+inline void flush_code(void* p, std::size_t n) noexcept {
+  char* b = static_cast<char*>(p);
+  __builtin___clear_cache(b, b + n);
+}
+
+/// Writes the code at p (read+write) and seals it read+execute; errno on failure.
+inline int seal_with_mprotect(void* p, const chunk_geometry& g, fill_code_fn fill, void* arg) noexcept {
+  fill(static_cast<unsigned char*>(p), reinterpret_cast<std::uintptr_t>(p), arg);
+  if (mprotect(p, g.code_bytes, PROT_READ | PROT_EXEC) != 0) {
+    const int e = errno;
+    return e ? e : EPERM;
+  }
+  flush_code(p, g.code_bytes);
+  return 0;
+}
+
+/// Writes the code through a memfd's read+write view, then maps the memfd
+/// read+execute over p; errno on failure.
+inline int seal_with_memfd(void* p, const chunk_geometry& g, fill_code_fn fill, void* arg) noexcept {
+#  if defined(SYS_memfd_create)
+  const int fd = static_cast<int>(syscall(SYS_memfd_create, "thunk-code", 1u /* MFD_CLOEXEC */));
+  if (fd < 0) return errno ? errno : EPERM;
+  int err = 0;
+  if (ftruncate(fd, static_cast<off_t>(g.code_bytes)) == 0) {
+    void* rw = mmap(nullptr, g.code_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (rw != MAP_FAILED) {
+      fill(static_cast<unsigned char*>(rw), reinterpret_cast<std::uintptr_t>(p), arg);
+      munmap(rw, g.code_bytes);  // the writable view is gone before the code can run
+      void* rx = mmap(p, g.code_bytes, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, fd, 0);
+      if (rx == p) {
+        flush_code(p, g.code_bytes);
+      } else {
+        err = errno ? errno : EPERM;
+      }
+    } else {
+      err = errno ? errno : ENOMEM;
+    }
+  } else {
+    err = errno ? errno : ENOMEM;
+  }
+  close(fd);
+  return err;
+#  else
+  (void)p, (void)g, (void)fill, (void)arg;
+  return ENOSYS;
+#  endif
+}
+
+/// The identity of a file: the same path naming another file (replaced on
+/// disk) shows in it.
+struct file_identity {
+  std::uint64_t dev = 0, ino = 0;
+  std::int64_t mtime_s = 0, mtime_ns = 0;
+  bool operator==(const file_identity& o) const noexcept {
+    return dev == o.dev && ino == o.ino && mtime_s == o.mtime_s && mtime_ns == o.mtime_ns;
+  }
+};
+
+/// Maps `bytes` of the file at `path`, from `offset`, read+execute over p
+/// (extra_prot: PROT_BTI where the code has landing pads); errno on failure.
+/// `id` receives the file's identity.
+inline int map_code_from_file(void* p, std::size_t bytes, const char* path, std::uint64_t offset, int extra_prot,
+                              file_identity& id) noexcept {
+  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno ? errno : ENOENT;
+  struct stat st;
+  if (fstat(fd, &st) == 0) {
+    id.dev = static_cast<std::uint64_t>(st.st_dev);
+    id.ino = static_cast<std::uint64_t>(st.st_ino);
+    id.mtime_s = static_cast<std::int64_t>(st.st_mtim.tv_sec);
+    id.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_nsec);
+  }
+  void* rx =
+      mmap(p, bytes, PROT_READ | PROT_EXEC | extra_prot, MAP_PRIVATE | MAP_FIXED, fd, static_cast<off_t>(offset));
+  if (rx == MAP_FAILED && extra_prot != 0) {
+    rx = mmap(p, bytes, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_FIXED, fd, static_cast<off_t>(offset));
+  }
+  const int err = rx == p ? 0 : (errno ? errno : EPERM);
+  close(fd);
+  return err;
+}
+
+/// An aligned read+write region of code_bytes + data_bytes, or null.
+inline void* map_aligned(const chunk_geometry& g) noexcept {
+  const std::size_t total = g.code_bytes + g.data_bytes;
+  void* raw =
+      mmap(nullptr, g.alignment * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (raw == MAP_FAILED) return nullptr;
+  const auto begin = reinterpret_cast<std::uintptr_t>(raw);
+  const auto aligned = (begin + g.alignment - 1) & ~(g.alignment - 1);
+  if (aligned > begin) munmap(raw, aligned - begin);
+  const auto end = begin + g.alignment * 2;
+  if (aligned + total < end) munmap(reinterpret_cast<void*>(aligned + total), end - (aligned + total));
+  return reinterpret_cast<void*>(aligned);
+}
+
+inline void unmap_chunk(void* p, const chunk_geometry& g) noexcept { munmap(p, g.code_bytes + g.data_bytes); }
+
+/// Faults in a new chunk's data pages in one system call (Linux 5.14+;
+/// elsewhere a no-op): the slots will be written one after another anyway,
+/// and one call costs less than a fault per page.
+inline void prefault_data(void* p, const chunk_geometry& g) noexcept {
+#  if defined(THUNK_OS_LINUX)
+  madvise(static_cast<char*>(p) + g.code_bytes, g.data_bytes, 23 /* MADV_POPULATE_WRITE */);
+#  else
+  (void)p, (void)g;
+#  endif
+}
+
+#endif
+
+}  // namespace detail
+THUNK_END_NAMESPACE
+
+#endif
+// ---- end thunk/detail/executable_memory.hpp ----------------------------------
+
+#if THUNK_DETAIL_HAS_CODE_TABLES
+#  include <link.h>
+#  if defined(THUNK_ARCH_AARCH64)
+#    include <sys/auxv.h>
+#  endif
+#endif
+
+THUNK_BEGIN_NAMESPACE
+namespace detail {
+
+/// Appends s to the NUL-terminated text in buf (truncating); no format
+/// string, so no truncation warnings to silence.
+inline void text_append(char* buf, std::size_t size, const char* s) noexcept {
+  std::size_t n = std::strlen(buf);
+  while (*s && n + 1 < size) buf[n++] = *s++;
+  buf[n] = '\0';
+}
+
+class code_source_lock {
+ public:
+  explicit code_source_lock(code_source_record& r) noexcept : r_(r) {
+    while (r_.lock.exchange(1, std::memory_order_acquire) != 0) {
+    }
+  }
+  ~code_source_lock() { r_.lock.store(0, std::memory_order_release); }
+  code_source_lock(const code_source_lock&) = delete;
+  code_source_lock& operator=(const code_source_lock&) = delete;
+
+ private:
+  code_source_record& r_;
+};
+
+#if THUNK_DETAIL_HAS_CODE_TABLES
+
+/// Where a table lives in its file.
+struct table_location {
+  const unsigned char* table = nullptr;
+  std::size_t bytes = 0;
+  char path[256] = {};
+  std::uint64_t offset = 0;
+  int error = 0;  // errno-like reason when not found
+};
+
+inline int find_table_in_object(dl_phdr_info* info, std::size_t, void* arg) noexcept {
+  auto* loc = static_cast<table_location*>(arg);
+  const auto at = reinterpret_cast<std::uintptr_t>(loc->table);
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const auto& ph = info->dlpi_phdr[i];
+    if (ph.p_type != PT_LOAD) continue;
+    const std::uintptr_t start = info->dlpi_addr + ph.p_vaddr;
+    if (at < start || at >= start + ph.p_memsz) continue;
+    if (at + loc->bytes > start + ph.p_filesz) {
+      loc->error = ENOEXEC;  // not backed by the file
+      return 1;
+    }
+    const char* name = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : "/proc/self/exe";
+    if (std::strlen(name) >= sizeof loc->path) {
+      loc->error = ENAMETOOLONG;
+      return 1;
+    }
+    std::memcpy(loc->path, name, std::strlen(name) + 1);
+    loc->offset = ph.p_offset + (at - start);
+    loc->error = 0;
+    return 1;
+  }
+  return 0;
+}
+
+inline int table_extra_prot() noexcept {
+#  if defined(THUNK_ARCH_AARCH64)
+  // Every slot begins with `bti c`: guard the copies where the CPU has BTI.
+  return (getauxval(AT_HWCAP2) & (1ul << 17) /* HWCAP2_BTI */) ? 0x10 /* PROT_BTI */ : 0;
+#  else
+  return 0;
+#  endif
+}
+
+/// Tables already found and checked: where they are, and the file they were
+/// checked against (written under the code-source lock).
+struct verified_table {
+  const unsigned char* table;
+  table_location loc;
+  file_identity id;
+};
+constexpr std::size_t verified_table_count = 16;
+struct verified_tables {
+  verified_table entries[verified_table_count];
+  std::size_t count;
+};
+inline verified_tables& table_cache() noexcept {
+  static verified_tables cache;  // zero-initialised: no guard, no destructor
+  return cache;
+}
+
+/// Maps a copy of `table` read+execute over the code half of the chunk at p;
+/// 0 or an errno-like reason (`where` names the file for the report). The
+/// first copy from a file is compared with the table in memory byte for
+/// byte; later copies from the very same file (device, inode, mtime) are not.
+inline int map_table_copy(void* p, const chunk_geometry& g, const unsigned char* table, char* where,
+                          std::size_t where_size) noexcept {
+  verified_tables& cache = table_cache();
+  verified_table* known = nullptr;
+  for (std::size_t i = 0; i < cache.count; ++i)
+    if (cache.entries[i].table == table) known = &cache.entries[i];
+  table_location found;
+  if (!known) {
+    found.table = table;
+    found.bytes = g.code_bytes;
+    found.error = ENOENT;
+    dl_iterate_phdr(&find_table_in_object, &found);
+    if (found.error) return found.error;
+  }
+  const table_location& loc = known ? known->loc : found;
+  std::snprintf(where, where_size, "%s at offset 0x%llx", loc.path, static_cast<unsigned long long>(loc.offset));
+  if (loc.offset % system_page_size() != 0) return EINVAL;
+  file_identity id;
+  if (const int e = map_code_from_file(p, g.code_bytes, loc.path, loc.offset, table_extra_prot(), id)) return e;
+  if (known && known->id == id) return 0;
+  // The file on disk must hold these very bytes.
+  if (std::memcmp(p, table, g.code_bytes) != 0) return ESTALE;
+  if (known) {
+    known->id = id;
+  } else if (cache.count < verified_table_count) {
+    cache.entries[cache.count++] = verified_table{table, found, id};
+  }
+  return 0;
+}
+
+#endif
+
+/// A new chunk for slots of `kind` (table: that kind's pre-built table, or
+/// null), its code from the source the process decided on; null and ec set
+/// when every source is refused.
+inline void* map_closure_chunk(const chunk_geometry& g, const unsigned char* table, fill_code_fn fill, void* arg,
+                               std::error_code& ec) noexcept {
+#if defined(THUNK_OS_WINDOWS)
+  (void)table;
+  code_source_record& r = code_source_state();
+#  if THUNK_NO_RUNTIME_CODE
+  (void)g, (void)fill, (void)arg;
+  {
+    code_source_lock lock(r);
+    if (r.chosen.load(std::memory_order_relaxed) == static_cast<int>(code_source::undecided)) {
+      std::snprintf(r.text, sizeof r.text,
+                    "refused (table: not built for this target; run-time code: off (THUNK_NO_RUNTIME_CODE))");
+      r.chosen.store(static_cast<int>(code_source::refused), std::memory_order_release);
+    }
+  }
+  ec = make_error_code(errc::executable_memory_refused);
+  return nullptr;
+#  else
+  void* w = map_chunk(g, fill, arg, ec);
+  const bool refused = !w && ec == make_error_code(errc::executable_memory_refused);
+  if (w || refused) {
+    code_source_lock lock(r);
+    if (r.chosen.load(std::memory_order_relaxed) == static_cast<int>(code_source::undecided)) {
+      std::snprintf(r.text, sizeof r.text, "%s (table: not built for this target%s)", w ? "sealed_pages" : "refused",
+                    w ? "" : "; VirtualProtect: refused");
+      r.chosen.store(static_cast<int>(w ? code_source::sealed_pages : code_source::refused), std::memory_order_release);
+    }
+  }
+  return w;
+#  endif
+#else
+  if (g.code_bytes % system_page_size() != 0) {
+    ec = make_error_code(errc::unsupported_target);
+    return nullptr;
+  }
+  void* p = map_aligned(g);
+  if (!p) {
+    ec = make_error_code(errc::out_of_memory);
+    return nullptr;
+  }
+  code_source_record& r = code_source_state();
+  code_source_lock lock(r);
+  const int chosen = r.chosen.load(std::memory_order_relaxed);
+  auto decide = [&](code_source s, const char* detail_text) {
+    if (chosen != static_cast<int>(code_source::undecided)) return;
+    static const char* const names[] = {"undecided", "table", "sealed_pages", "memfd_dual_map", "refused"};
+    r.text[0] = '\0';
+    text_append(r.text, sizeof r.text, names[static_cast<int>(s)]);
+    text_append(r.text, sizeof r.text, detail_text);
+    const char* open = " (";
+    for (const char* w : {r.why_table, r.why_mprotect, r.why_memfd}) {
+      if (!w[0]) continue;
+      text_append(r.text, sizeof r.text, open);
+      text_append(r.text, sizeof r.text, w);
+      open = "; ";
+    }
+    if (open[0] == ';') text_append(r.text, sizeof r.text, ")");
+    r.chosen.store(static_cast<int>(s), std::memory_order_release);
+  };
+  auto refuse = [](bool& refused, char* why, std::size_t size, const char* what, const char* where, int e) {
+    refused = true;
+    why[0] = '\0';
+    text_append(why, size, what);
+    text_append(why, size, where);
+    text_append(why, size, ": ");
+    text_append(why, size, e ? std::strerror(e) : "refused");
+  };
+
+  // 1. The pre-built table.
+#  if THUNK_DETAIL_HAS_CODE_TABLES
+  if (!r.table_refused && table) {
+    char where[300] = {};
+    const int e = map_table_copy(p, g, table, where, sizeof where);
+    if (e == 0) {
+      char detail_text[304] = ": ";
+      text_append(detail_text, sizeof detail_text, where);
+      decide(code_source::table, detail_text);
+      return p;
+    }
+    // (A table that worked before and fails now is not refused for good:
+    // this chunk tries the next sources.)
+    // The table's pages may be half-mapped: start from a fresh chunk.
+    unmap_chunk(p, g);
+    if (chosen != static_cast<int>(code_source::table))
+      refuse(r.table_refused, r.why_table, sizeof r.why_table, "table ", where[0] ? where : "(not in a file)", e);
+    p = map_aligned(g);
+    if (!p) {
+      ec = make_error_code(errc::out_of_memory);
+      return nullptr;
+    }
+  }
+#  else
+  (void)table;
+  if (!r.why_table[0]) {
+    r.table_refused = true;
+    std::snprintf(r.why_table, sizeof r.why_table, "table: not built for this target");
+  }
+#  endif
+
+#  if THUNK_NO_RUNTIME_CODE
+  (void)fill, (void)arg, (void)refuse;
+  if (!r.why_mprotect[0]) {
+    r.mprotect_refused = r.memfd_refused = true;
+    std::snprintf(r.why_mprotect, sizeof r.why_mprotect, "run-time code: off (THUNK_NO_RUNTIME_CODE)");
+  }
+#  else
+  // 2. Pages written, then sealed by mprotect.
+  if (!r.mprotect_refused) {
+    const int e = seal_with_mprotect(p, g, fill, arg);
+    if (e == 0) {
+      decide(code_source::sealed_pages, "");
+      return p;
+    }
+    refuse(r.mprotect_refused, r.why_mprotect, sizeof r.why_mprotect, "mprotect", "", e);
+  }
+  // 3. The memfd dual map.
+  if (!r.memfd_refused) {
+    const int e = seal_with_memfd(p, g, fill, arg);
+    if (e == 0) {
+      decide(code_source::memfd_dual_map, "");
+      return p;
+    }
+    refuse(r.memfd_refused, r.why_memfd, sizeof r.why_memfd, "memfd", "", e);
+  }
+#  endif
+  unmap_chunk(p, g);
+  decide(code_source::refused, "");
+  ec = make_error_code(errc::executable_memory_refused);
+  return nullptr;
+#endif
+}
+
+}  // namespace detail
+THUNK_END_NAMESPACE
+
+#endif
+// ---- end thunk/detail/chunk_source.hpp ---------------------------------------
+// ---- begin thunk/detail/thread_context.hpp -----------------------------------
+// Per-thread state: the general path's context (where a thunk leaves the
+// context for an entry that has no spare register to receive it) and the
+// per-thread slot caches (slot_pool.hpp).
+//
+// A thread that never touches a closure pays nothing but the words below:
+// its thread_state (the caches, about 14 KB) is allocated on its first
+// closure and freed when it exits (a pthread key destructor / an FLS
+// callback, registered per module and removed when the module unloads; no
+// thread_local has a destructor, which would pin a shared library).
+//
+// The general path's context, Linux. The thunk reserves a slot of a small
+// per-thread stack (depth + 1) and then writes it; the entry reads its slot
+// and releases it first thing. A signal handler's thunk that lands in
+// between nests LIFO, so each entry sees its own context. Depth only counts
+// thunks that have jumped but whose entry has not yet read.
+//  - THUNK_TLS_DYNAMIC=0 (executables): the stack is an initial-exec
+//    thread_local at a fixed offset from the thread pointer (520 bytes of
+//    static TLS per thread, plus one pointer to the thread_state); the stub
+//    reaches it with thread-pointer-relative stores and calls nothing.
+//  - THUNK_TLS_DYNAMIC=1 (shared libraries): no static TLS at all. The stack
+//    lives in the thread_state; the stub saves the argument registers, calls
+//    push_context_slot() (which finds the state with pthread_getspecific:
+//    no lock, no allocation), writes the slot it returns, restores the
+//    registers and jumps. A thread's first closure allocates its state
+//    (calloc): that first call is not async-signal-safe; every later one is.
+// Windows: no asynchronous signals, so one TLS slot in the TEB is enough
+// (TlsAlloc; MinGW's thread_local is emulated and has no fixed offset).
+#ifndef THUNK_DETAIL_THREAD_CONTEXT_HPP
+#define THUNK_DETAIL_THREAD_CONTEXT_HPP
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+
+#if defined(THUNK_OS_WINDOWS)
+// ---- begin thunk/detail/win32.hpp --------------------------------------------
+// The few Win32 functions thunk calls, declared here instead of including
+// <windows.h>: the user's own <windows.h> (before or after thunk, with or
+// without WIN32_LEAN_AND_MEAN, NOMINMAX, ...) is left exactly as it would be
+// without thunk.
+//
+// Each declaration is the one MinGW-w64's headers make (extern "C",
+// __declspec(dllimport), WINAPI = __stdcall on x86; the same parameter types
+// spelled without typedefs: DWORD = unsigned long, BOOL = int, HANDLE =
+// void*, SIZE_T = ULONG_PTR), so a later <windows.h> redeclares the same
+// functions compatibly. No macro is defined. Constants live in
+// thunk::detail::win32 under names no Windows header defines as macros.
+#ifndef THUNK_DETAIL_WIN32_HPP
+#define THUNK_DETAIL_WIN32_HPP
+
+
+#if defined(THUNK_OS_WINDOWS)
+
+#  if defined(THUNK_ARCH_X86_32)
+#    define THUNK_DETAIL_WINAPI __attribute__((__stdcall__))
+#  else
+#    define THUNK_DETAIL_WINAPI
+#  endif
+#  if defined(_WIN64)
+typedef unsigned long long thunk_detail_win32_size_t;  // SIZE_T (ULONG_PTR)
+#  else
+typedef unsigned long thunk_detail_win32_size_t;
+#  endif
+typedef void(THUNK_DETAIL_WINAPI* thunk_detail_win32_fls_callback)(void*);  // PFLS_CALLBACK_FUNCTION
+
+extern "C" {
+__declspec(dllimport) void* THUNK_DETAIL_WINAPI
+    VirtualAlloc(void*, thunk_detail_win32_size_t, unsigned long, unsigned long);
+__declspec(dllimport) int THUNK_DETAIL_WINAPI VirtualFree(void*, thunk_detail_win32_size_t, unsigned long);
+__declspec(dllimport) int THUNK_DETAIL_WINAPI
+    VirtualProtect(void*, thunk_detail_win32_size_t, unsigned long, unsigned long*);
+__declspec(dllimport) int THUNK_DETAIL_WINAPI FlushInstructionCache(void*, const void*, thunk_detail_win32_size_t);
+__declspec(dllimport) void* THUNK_DETAIL_WINAPI GetCurrentProcess(void);
+__declspec(dllimport) unsigned long THUNK_DETAIL_WINAPI TlsAlloc(void);
+__declspec(dllimport) int THUNK_DETAIL_WINAPI TlsFree(unsigned long);
+__declspec(dllimport) void* THUNK_DETAIL_WINAPI TlsGetValue(unsigned long);
+__declspec(dllimport) int THUNK_DETAIL_WINAPI TlsSetValue(unsigned long, void*);
+__declspec(dllimport) unsigned long THUNK_DETAIL_WINAPI FlsAlloc(thunk_detail_win32_fls_callback);
+__declspec(dllimport) int THUNK_DETAIL_WINAPI FlsFree(unsigned long);
+__declspec(dllimport) void* THUNK_DETAIL_WINAPI FlsGetValue(unsigned long);
+__declspec(dllimport) int THUNK_DETAIL_WINAPI FlsSetValue(unsigned long, void*);
+__declspec(dllimport) int THUNK_DETAIL_WINAPI SwitchToThread(void);
+}
+
+THUNK_BEGIN_NAMESPACE
+namespace detail {
+namespace win32 {
+constexpr unsigned long mem_commit = 0x1000;            // MEM_COMMIT
+constexpr unsigned long mem_reserve = 0x2000;           // MEM_RESERVE
+constexpr unsigned long mem_release = 0x8000;           // MEM_RELEASE
+constexpr unsigned long page_noaccess = 0x01;           // PAGE_NOACCESS
+constexpr unsigned long page_readwrite = 0x04;          // PAGE_READWRITE
+constexpr unsigned long page_execute_read = 0x20;       // PAGE_EXECUTE_READ
+constexpr unsigned long out_of_indexes = 0xFFFFFFFFul;  // TLS_OUT_OF_INDEXES, FLS_OUT_OF_INDEXES
+/// Windows pages are 4 KiB on x86, x64 and ARM64.
+constexpr unsigned long page_size = 4096;
+}  // namespace win32
+}  // namespace detail
+THUNK_END_NAMESPACE
+
+#endif
+#endif
+// ---- end thunk/detail/win32.hpp ----------------------------------------------
+#else
+#  include <pthread.h>
+#endif
+
+THUNK_BEGIN_NAMESPACE
+namespace detail {
+
+constexpr std::size_t cache_batch = 64;
+
+#if defined(THUNK_OS_LINUX)
+constexpr std::size_t context_stack_size = 64;  // a power of two: the thunk masks the index
+
+struct context_stack {
+  std::uintptr_t depth;
+  void* slots[context_stack_size];
+};
+#endif
+
+/// One thread's state in this copy of thunk: allocated on first use.
+struct thread_state {
+#if defined(THUNK_OS_LINUX) && THUNK_TLS_DYNAMIC
+  context_stack contexts;
+#endif
+  std::uintptr_t ready[abi::kind_count][2 * cache_batch];
+  std::uintptr_t retired[abi::kind_count][cache_batch];
+  std::uint64_t retired_stamp[abi::kind_count][cache_batch];  // the kind's destruction count at retirement
+  std::uint32_t ready_count[abi::kind_count];
+  std::uint32_t retired_count[abi::kind_count];
+  std::intptr_t live;  // closures acquired minus released on this thread
+  thread_state* prev;
+  thread_state* next;
+};
+
+inline void thread_state_exit(thread_state* s) noexcept;
+
+#if defined(THUNK_OS_WINDOWS)
+inline void THUNK_DETAIL_WINAPI fls_thread_exit(void* p) {
+  if (p) thread_state_exit(static_cast<thread_state*>(p));
+}
+#else
+inline void key_thread_exit(void* p) {
+  if (p) thread_state_exit(static_cast<thread_state*>(p));
+}
+#endif
+
+/// Everything this copy of thunk (this module) keeps for its threads.
+struct thread_registry {
+  thread_registry() noexcept {
+#if defined(THUNK_OS_WINDOWS)
+    fls = FlsAlloc(&fls_thread_exit);
+    key_ok = fls != win32::out_of_indexes;
+#else
+    key_ok = pthread_key_create(&key, &key_thread_exit) == 0;
+#endif
+  }
+  spin_lock lock;  // the list and the counters below
+  thread_state* head = nullptr;
+  std::intptr_t exited_live = 0;                    // live counts of threads that exited
+  void (*flush)(thread_state&) noexcept = nullptr;  // hands a thread's caches back (slot_pool.hpp)
+  std::atomic<bool> closed{false};                  // the module is unloading: no new per-thread state
+  bool key_ok = false;
+#if defined(THUNK_OS_WINDOWS)
+  unsigned long fls = win32::out_of_indexes;
+  std::atomic<unsigned long> context_tls{win32::out_of_indexes};  // the general path's TEB slot (lazily)
+#else
+  pthread_key_t key{};
+#endif
+};
+
+/// Trivially destructible, so nothing is registered at exit: the module's
+/// unloader (slot_pool.hpp) closes it explicitly.
+inline thread_registry& registry() noexcept {
+  static thread_registry r;
+  return r;
+}
+
+#if defined(THUNK_OS_LINUX) && !THUNK_TLS_DYNAMIC
+// initial-exec: a fixed offset from the thread pointer for every thread.
+inline thread_local context_stack thread_contexts __attribute__((tls_model("initial-exec"))) = {};
+inline thread_local thread_state* thread_state_pointer __attribute__((tls_model("initial-exec"))) = nullptr;
+#endif
+
+/// This thread's state, or null if it has none yet.
+inline thread_state* current_thread_state() noexcept {
+#if defined(THUNK_OS_WINDOWS)
+  const thread_registry& r = registry();
+  return r.key_ok ? static_cast<thread_state*>(FlsGetValue(r.fls)) : nullptr;
+#elif THUNK_TLS_DYNAMIC
+  const thread_registry& r = registry();
+  return r.key_ok ? static_cast<thread_state*>(pthread_getspecific(r.key)) : nullptr;
+#else
+  return thread_state_pointer;
+#endif
+}
+
+/// Allocates this thread's state (the first closure on this thread): null if
+/// out of memory, or the module is unloading.
+THUNK_DETAIL_NOINLINE inline thread_state* make_thread_state() noexcept {
+  thread_registry& r = registry();
+  if (!r.key_ok || r.closed.load(std::memory_order_acquire)) return nullptr;
+  auto* s = static_cast<thread_state*>(std::calloc(1, sizeof(thread_state)));
+  if (!s) return nullptr;
+#if defined(THUNK_OS_WINDOWS)
+  const bool set = FlsSetValue(r.fls, s) != 0;
+#else
+  const bool set = pthread_setspecific(r.key, s) == 0;
+#endif
+  if (!set) {
+    std::free(s);
+    return nullptr;
+  }
+#if defined(THUNK_OS_LINUX) && !THUNK_TLS_DYNAMIC
+  thread_state_pointer = s;
+#endif
+  spin_guard g(r.lock);
+  s->next = r.head;
+  if (r.head) r.head->prev = s;
+  r.head = s;
+  return s;
+}
+
+inline thread_state* this_thread_state() noexcept {
+  thread_state* s = current_thread_state();
+  return THUNK_DETAIL_LIKELY(s != nullptr) ? s : make_thread_state();
+}
+
+/// A thread exits (or the module closes its registry): its caches go back
+/// to the pools and its state is freed.
+inline void thread_state_exit(thread_state* s) noexcept {
+  thread_registry& r = registry();
+  if (r.flush && !r.closed.load(std::memory_order_acquire)) r.flush(*s);
+#if defined(THUNK_OS_LINUX) && !THUNK_TLS_DYNAMIC
+  if (thread_state_pointer == s) thread_state_pointer = nullptr;
+#endif
+  {
+    spin_guard g(r.lock);
+    if (s->prev) s->prev->next = s->next;
+    if (s->next) s->next->prev = s->prev;
+    if (r.head == s) r.head = s->next;
+    r.exited_live += s->live;
+  }
+  std::free(s);
+}
+
+/// Closures of this module still alive (all threads). Exact when no other
+/// thread is creating or destroying closures at the time; -1 (unknown) when
+/// the lock stays taken (a thread killed while holding it: ExitProcess).
+inline std::intptr_t live_closures() noexcept {
+  thread_registry& r = registry();
+  for (int attempt = 0; !r.lock.try_lock(); ++attempt) {
+    if (attempt > 1000) return -1;
+  }
+  std::intptr_t n = r.exited_live;
+  for (thread_state* s = r.head; s; s = s->next) n += s->live;
+  r.lock.unlock();
+  return n;
+}
+
+#if defined(THUNK_ARCH_X86_64)
+/// x86-64 call-out (r10 = the context; r11 is scratch in both conventions):
+/// saves what a System V or a Microsoft x64 caller may pass in registers
+/// that a Microsoft x64 function clobbers, calls `helper` (void** (), ms_abi:
+/// it preserves rdi, rsi, xmm6-xmm15), writes the context to the slot it
+/// returns and jumps to the entry. Written at `out + at`; the helper's
+/// address is the literal at `out + at + x64_callout_literal`.
+constexpr std::size_t x64_callout_literal = 112;
+inline void write_x64_callout(unsigned char* out, std::size_t at, std::uintptr_t helper) {
+  const unsigned char code[] = {
+      0x50,                                // push rax        (al: a variadic call's vector count)
+      0x51,                                // push rcx
+      0x52,                                // push rdx
+      0x41, 0x50,                          // push r8
+      0x41, 0x51,                          // push r9
+      0x41, 0x52,                          // push r10        (the context)
+      0x48, 0x81, 0xEC, 0x88, 0,    0, 0,  // sub  rsp, 136   (32 shadow + 6 xmm + 8: rsp % 16 == 0)
+      0x0F, 0x11, 0x44, 0x24, 0x20,        // movups [rsp+32], xmm0
+      0x0F, 0x11, 0x4C, 0x24, 0x30,        // movups [rsp+48], xmm1
+      0x0F, 0x11, 0x54, 0x24, 0x40,        // movups [rsp+64], xmm2
+      0x0F, 0x11, 0x5C, 0x24, 0x50,        // movups [rsp+80], xmm3
+      0x0F, 0x11, 0x64, 0x24, 0x60,        // movups [rsp+96], xmm4
+      0x0F, 0x11, 0x6C, 0x24, 0x70,        // movups [rsp+112], xmm5
+      0xFF, 0x15, 0x3C, 0,    0,    0,     // call qword ptr [rip + 60]  (the literal at 112)
+      0x0F, 0x10, 0x44, 0x24, 0x20,        // movups xmm0, [rsp+32]
+      0x0F, 0x10, 0x4C, 0x24, 0x30,        // movups xmm1, [rsp+48]
+      0x0F, 0x10, 0x54, 0x24, 0x40,        // movups xmm2, [rsp+64]
+      0x0F, 0x10, 0x5C, 0x24, 0x50,        // movups xmm3, [rsp+80]
+      0x0F, 0x10, 0x64, 0x24, 0x60,        // movups xmm4, [rsp+96]
+      0x0F, 0x10, 0x6C, 0x24, 0x70,        // movups xmm5, [rsp+112]
+      0x48, 0x81, 0xC4, 0x88, 0,    0, 0,  // add  rsp, 136
+      0x41, 0x5A,                          // pop  r10
+      0x4C, 0x89, 0x10,                    // mov  qword ptr [rax], r10   (write the reserved slot)
+      0x41, 0x59,                          // pop  r9
+      0x41, 0x58,                          // pop  r8
+      0x5A,                                // pop  rdx
+      0x59,                                // pop  rcx
+      0x58,                                // pop  rax
+      0x41, 0xFF, 0x62, 0x08,              // jmp  qword ptr [r10 + 8]     (the typed entry)
+  };
+  static_assert(sizeof code <= x64_callout_literal, "the literal follows the code");
+  std::memcpy(out + at, code, sizeof code);
+  std::memcpy(out + at + x64_callout_literal, &helper, sizeof helper);
+}
+#endif
+
+#if defined(THUNK_OS_LINUX)
+
+#  if !THUNK_TLS_DYNAMIC
+
+inline char* thread_pointer() noexcept {
+#    if defined(THUNK_ARCH_X86_64)
+  char* tp;
+  __asm__("mov %%fs:0, %0" : "=r"(tp));
+  return tp;
+#    elif defined(THUNK_ARCH_X86_32)
+  char* tp;
+  __asm__("mov %%gs:0, %0" : "=r"(tp));
+  return tp;
+#    else
+  return static_cast<char*>(__builtin_thread_pointer());
+#    endif
+}
+
+/// Offset of this thread's context stack from its thread pointer; the same
+/// for every thread (initial-exec TLS).
+inline std::ptrdiff_t context_stack_offset() noexcept {
+  return reinterpret_cast<char*>(&thread_contexts) - thread_pointer();
+}
+
+inline context_stack& this_thread_contexts() noexcept { return thread_contexts; }
+
+#  else
+
+[[noreturn]] inline void no_thread_state() noexcept {
+  std::fputs(
+      "thunk: fatal: a thunk::closure on the general path was called on a thread that has no per-thread "
+      "state, and none could be allocated (out of memory, or the library that made the closure is "
+      "unloading)\n",
+      stderr);
+  std::fflush(stderr);
+  std::abort();
+}
+
+inline context_stack& this_thread_contexts() noexcept {
+  thread_state* s = current_thread_state();
+  if (THUNK_DETAIL_UNLIKELY(!s)) no_thread_state();
+  return s->contexts;
+}
+
+/// Called by the general path's stub (it saved the argument registers):
+/// reserves this thread's next context slot and returns its address. On
+/// x86-64 it follows the Microsoft convention, which preserves rdi, rsi and
+/// xmm6-xmm15, so the stub saves only what both conventions' callers may
+/// pass in the registers it clobbers.
+#    if defined(THUNK_ARCH_X86_64)
+__attribute__((ms_abi))
+#    endif
+inline void**
+push_context_slot() noexcept {
+  thread_state* s = this_thread_state();
+  if (THUNK_DETAIL_UNLIKELY(!s)) no_thread_state();
+  const std::uintptr_t d = s->contexts.depth + 1;
+  s->contexts.depth = d;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  return &s->contexts.slots[d & (context_stack_size - 1)];
+}
+
+#    if defined(THUNK_ARCH_X86_64)
+/// The general path's stub for shared libraries: the call-out below, from
+/// the chunk's first byte.
+inline void write_dynamic_stub(unsigned char* out, std::uintptr_t) {
+  std::memset(out, 0xCC, abi::stub_slots * abi::slot_size);
+  write_x64_callout(out, 0, reinterpret_cast<std::uintptr_t>(&push_context_slot));
+}
+constexpr bool has_dynamic_stub = true;
+#    elif defined(THUNK_ARCH_AARCH64)
+/// The general path's stub for shared libraries (x16 = the context; x30 is
+/// the caller's return address, the thunk having branched without linking):
+/// saves the argument registers (x0-x8, q0-q7), x16 and the frame, calls
+/// push_context_slot (AAPCS64 keeps x19-x28 and d8-d15 itself), writes the
+/// context to the slot it returns, restores and branches to the entry.
+constexpr std::size_t dynamic_stub_literal = 104;
+inline void write_dynamic_stub(unsigned char* out, std::uintptr_t) {
+  const std::uint32_t code[] = {
+      0xA9B27BFDu,  // stp  x29, x30, [sp, #-224]!
+      0xA90107E0u,  // stp  x0, x1, [sp, #16]
+      0xA9020FE2u,  // stp  x2, x3, [sp, #32]
+      0xA90317E4u,  // stp  x4, x5, [sp, #48]
+      0xA9041FE6u,  // stp  x6, x7, [sp, #64]
+      0xA90543E8u,  // stp  x8, x16, [sp, #80]
+      0xAD0307E0u,  // stp  q0, q1, [sp, #96]
+      0xAD040FE2u,  // stp  q2, q3, [sp, #128]
+      0xAD0517E4u,  // stp  q4, q5, [sp, #160]
+      0xAD061FE6u,  // stp  q6, q7, [sp, #192]
+      0x58000209u,  // ldr  x9, literal (pc + 64: byte 104)
+      0xD63F0120u,  // blr  x9                  (push_context_slot)
+      0xAA0003E9u,  // mov  x9, x0              (the reserved slot)
+      0xAD461FE6u,  // ldp  q6, q7, [sp, #192]
+      0xAD4517E4u,  // ldp  q4, q5, [sp, #160]
+      0xAD440FE2u,  // ldp  q2, q3, [sp, #128]
+      0xAD4307E0u,  // ldp  q0, q1, [sp, #96]
+      0xA94543E8u,  // ldp  x8, x16, [sp, #80]
+      0xA9441FE6u,  // ldp  x6, x7, [sp, #64]
+      0xA94317E4u,  // ldp  x4, x5, [sp, #48]
+      0xA9420FE2u,  // ldp  x2, x3, [sp, #32]
+      0xA94107E0u,  // ldp  x0, x1, [sp, #16]
+      0xA8CE7BFDu,  // ldp  x29, x30, [sp], #224
+      0xF9000130u,  // str  x16, [x9]           (write the slot)
+      0xF9400611u,  // ldr  x17, [x16, #8]
+      0xD61F0220u,  // br   x17                 (the typed entry)
+  };
+  static_assert(sizeof code == dynamic_stub_literal, "the literal follows the code");
+  static_assert(dynamic_stub_literal + 8 <= abi::stub_slots * abi::slot_size, "stub fits its slots");
+  std::memset(out, 0, abi::stub_slots * abi::slot_size);
+  std::memcpy(out, code, sizeof code);
+  void** (*helper)() noexcept = &push_context_slot;
+  std::memcpy(out + dynamic_stub_literal, &helper, sizeof helper);
+}
+constexpr bool has_dynamic_stub = true;
+#    elif defined(THUNK_ARCH_X86_32)
+/// The general path's stub for shared libraries (eax = the context; ecx and
+/// edx may hold fastcall/thiscall arguments; push_context_slot is cdecl and
+/// clobbers exactly these three). Three pushes keep the stack as aligned as
+/// the caller had it at its call.
+constexpr std::size_t dynamic_stub_literal = 20;
+inline void write_dynamic_stub(unsigned char* out, std::uintptr_t at) {
+  const unsigned char code[] = {
+      0x51,                    // push ecx
+      0x52,                    // push edx
+      0x50,                    // push eax                      (the context)
+      0xFF, 0x15, 0, 0, 0, 0,  // call dword ptr [literal]      (absolute: at + 20)
+      0x59,                    // pop  ecx                      (the context)
+      0x89, 0x08,              // mov  dword ptr [eax], ecx     (write the reserved slot)
+      0x89, 0xC8,              // mov  eax, ecx
+      0x5A,                    // pop  edx
+      0x59,                    // pop  ecx
+      0xFF, 0x60, 0x04,        // jmp  dword ptr [eax + 4]      (the typed entry)
+  };
+  static_assert(sizeof code <= dynamic_stub_literal, "the literal follows the code");
+  static_assert(dynamic_stub_literal + 4 <= abi::stub_slots * abi::slot_size, "stub fits its slots");
+  std::memset(out, 0xCC, abi::stub_slots * abi::slot_size);
+  std::memcpy(out, code, sizeof code);
+  const auto literal = static_cast<std::uint32_t>(at + dynamic_stub_literal);
+  std::memcpy(out + 5, &literal, 4);
+  void** (*helper)() noexcept = &push_context_slot;
+  std::memcpy(out + dynamic_stub_literal, &helper, sizeof helper);
+}
+constexpr bool has_dynamic_stub = true;
+#    else
+constexpr bool has_dynamic_stub = false;
+inline void write_dynamic_stub(unsigned char*, std::uintptr_t) {}
+#    endif
+
+#  endif
+
+/// The entry's first act on the general path: take its context and release
+/// the slot. The signal fences keep the compiler from releasing the slot
+/// before reading it.
+inline void* pop_thread_context() noexcept {
+  context_stack& s = this_thread_contexts();
+  const std::uintptr_t d = s.depth;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  void* ctx = s.slots[d & (context_stack_size - 1)];
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  s.depth = d - 1;
+  return ctx;
+}
+
+#elif defined(THUNK_OS_WINDOWS)
+
+/// The TLS index every thunk writes, allocated on the first general-path
+/// chunk and freed when the module unloads. Indices 0-63 are the TEB's
+/// TlsSlots; 64-1087 live in the thread's TlsExpansionSlots array, which
+/// Windows allocates on a thread's first TlsSetValue of such an index (so a
+/// host that took the 64 TEB slots still gets a working general path).
+inline unsigned long context_tls_index() noexcept {
+  std::atomic<unsigned long>& index = registry().context_tls;
+  unsigned long i = index.load(std::memory_order_acquire);
+  if (i != win32::out_of_indexes) return i;
+  const unsigned long mine = TlsAlloc();
+  if (index.compare_exchange_strong(i, mine, std::memory_order_acq_rel)) return mine;
+  if (mine != win32::out_of_indexes) TlsFree(mine);  // another thread was first
+  return i;
+}
+
+inline bool context_tls_usable() noexcept {
+#  if defined(THUNK_ARCH_X86_64)
+  return context_tls_index() < 64 + 1024;
+#  else
+  return context_tls_index() < 64;
+#  endif
+}
+
+#  if defined(THUNK_ARCH_X86_64)
+inline void** expansion_slots() noexcept {
+  void** slots;
+  __asm__("movq %%gs:0x1780, %0" : "=r"(slots));  // TEB TlsExpansionSlots
+  return slots;
+}
+
+/// The expansion stub's slow path (the thread has no expansion array yet):
+/// TlsSetValue makes it; returns where the context goes.
+inline void** expansion_context_slot() noexcept {
+  const unsigned long i = registry().context_tls.load(std::memory_order_relaxed);
+  TlsSetValue(i, nullptr);
+  return expansion_slots() + (i - 64);
+}
+
+inline std::uint32_t context_teb_offset() noexcept { return 0x1480u + 8u * context_tls_index(); }
+
+/// Writes the general path's stub for this module's TLS index.
+inline void write_windows_context_stub(unsigned char* out) {
+  const unsigned long i = context_tls_index();
+  if (i < 64) {
+    abi::write_windows_stub(out, context_teb_offset());
+    return;
+  }
+  std::memset(out, 0xCC, abi::stub_slots * abi::slot_size);
+  const std::uint32_t at = 8u * (i - 64);
+  const unsigned char fast[] = {
+      0x65, 0x4C, 0x8B, 0x1C, 0x25, 0x80, 0x17, 0, 0,  // mov  r11, qword ptr gs:[0x1780]  (TlsExpansionSlots)
+      0x4D, 0x85, 0xDB,                                // test r11, r11
+      0x74, 0x12,                                      // jz   +18 -> the call-out at 32
+      0x4D, 0x89, 0x93, 0,    0,    0,    0,           // mov  qword ptr [r11 + 8*(index-64)], r10
+      0x41, 0xFF, 0x62, 0x08,                          // jmp  qword ptr [r10 + 8]
+  };
+  std::memcpy(out, fast, sizeof fast);
+  std::memcpy(out + 17, &at, 4);
+  static_assert(32 + x64_callout_literal + 8 <= abi::stub_slots * abi::slot_size, "stub fits its slots");
+  write_x64_callout(out, 32, reinterpret_cast<std::uintptr_t>(&expansion_context_slot));
+}
+
+inline void* pop_thread_context() noexcept {
+  const unsigned long i = registry().context_tls.load(std::memory_order_relaxed);
+  if (THUNK_DETAIL_LIKELY(i < 64)) {
+    void* ctx;
+    __asm__("movq %%gs:(%1), %0" : "=r"(ctx) : "r"(static_cast<std::uintptr_t>(0x1480u + 8u * i)));
+    return ctx;
+  }
+  return expansion_slots()[i - 64];
+}
+#  elif defined(THUNK_ARCH_X86_32)
+inline std::uint32_t context_teb_offset() noexcept { return 0xE10u + 4u * context_tls_index(); }
+inline void write_windows_context_stub(unsigned char* out) { abi::write_windows_stub(out, context_teb_offset()); }
+inline void* pop_thread_context() noexcept {
+  void* ctx;
+  __asm__("movl %%fs:(%1), %0"
+          : "=r"(ctx)
+          : "r"(static_cast<std::uintptr_t>(0xE10u + 4u * registry().context_tls.load(std::memory_order_relaxed))));
+  return ctx;
+}
+#  endif
+
+#endif
+
+}  // namespace detail
+THUNK_END_NAMESPACE
+
+#endif
+// ---- end thunk/detail/thread_context.hpp -------------------------------------
+
+THUNK_BEGIN_NAMESPACE
+namespace detail {
+
+/// A slot's data: what the thunk hands over (the address of `word`) and
+/// where it jumps.
+struct slot_data {
+  void* word;   // the callable itself (small, trivial) or its heap box
+  void* entry;  // the typed entry
+};
+static_assert(sizeof(slot_data) == 2 * sizeof(void*), "the thunks address entry at word + one pointer");
+
+/// A destroyed closure's slot is reused only after this many later
+/// destructions of closures of its kind (on any thread).
+constexpr std::uint64_t quarantine_slots = 4096;
+
+/// One geometry for every chunk of this target: a compile-time constant.
+inline constexpr chunk_geometry closure_geometry = make_geometry<abi::slot_size>();
+
+constexpr std::uintptr_t chunk_base(std::uintptr_t code) noexcept { return code & ~(closure_geometry.alignment - 1); }
+
+/// The data slot of the thunk at `code`.
+inline slot_data* data_of(std::uintptr_t code) noexcept {
+  constexpr chunk_geometry g = closure_geometry;
+  const std::uintptr_t base = chunk_base(code);
+  const std::uintptr_t index = (code - base) / abi::slot_size;
+  return reinterpret_cast<slot_data*>(base + g.code_bytes + index * sizeof(slot_data));
+}
+
+/// The thunk whose data slot is `data`.
+inline std::uintptr_t code_of(const void* data) noexcept {
+  const chunk_geometry& g = closure_geometry;
+  const auto d = reinterpret_cast<std::uintptr_t>(data);
+  const std::uintptr_t base = chunk_base(d);
+  return base + (d - base - g.code_bytes) / sizeof(slot_data) * abi::slot_size;
+}
+
+// ---- poison ------------------------------------------------------------------
+
+[[noreturn]] inline void destroyed_closure_called(void* ctx) noexcept {
+  auto* data = static_cast<slot_data*>(ctx);
+  char name[256];
+  extract_type_name(static_cast<const char*>(data->word), name, sizeof name);
+  std::fprintf(stderr,
+               "thunk: fatal: a destroyed thunk::closure<%s> was called through its stale pointer %p; "
+               "the C code kept the callback after the closure was destroyed\n",
+               name, reinterpret_cast<void*>(code_of(ctx)));
+  std::fflush(stderr);
+  std::abort();
+}
+
+/// Receives the context where kind K puts it.
+template <int K, bool General = (K == abi::general), class Seq = std::make_index_sequence<(K < abi::general ? K : 0)>>
+struct poison_trap;
+
+#if defined(THUNK_ARCH_X86_64)
+// x86-64 kinds are registers in System V order: rdi, rsi, rdx, rcx, r8, r9.
+template <int K, std::size_t... I>
+struct poison_trap<K, false, std::index_sequence<I...>> {
+  static __attribute__((sysv_abi)) void trap(decltype(I, std::uintptr_t())..., void* ctx) noexcept {
+    destroyed_closure_called(ctx);
+  }
+};
+#elif defined(THUNK_ARCH_AARCH64)
+template <int K, std::size_t... I>
+struct poison_trap<K, false, std::index_sequence<I...>> {
+  static void trap(decltype(I, std::uintptr_t())..., void* ctx) noexcept { destroyed_closure_called(ctx); }
+};
+#endif
+template <int K, class Seq>
+struct poison_trap<K, true, Seq> {
+  static void trap() noexcept { destroyed_closure_called(pop_thread_context()); }
+};
+
+template <int Kind>
+inline void* poison_entry() noexcept {
+  return reinterpret_cast<void*>(&poison_trap<Kind>::trap);
+}
+
+// ---- pools -------------------------------------------------------------------
+
+/// A malloc'd stack of trivially copyable items (no exceptions, no
+/// std::allocator: usable in noexcept code, freed explicitly).
+template <class T>
+struct plain_stack {
+  T* items = nullptr;
+  std::size_t size = 0, capacity = 0;
+  bool push(const T& v) noexcept {
+    if (size == capacity) {
+      const std::size_t c = capacity ? 2 * capacity : 64;
+      void* p = std::realloc(items, c * sizeof(T));
+      if (!p) return false;
+      items = static_cast<T*>(p);
+      capacity = c;
+    }
+    items[size++] = v;
+    return true;
+  }
+  void release() noexcept {
+    std::free(items);
+    items = nullptr;
+    size = capacity = 0;
+  }
+  /// Gives back what a burst left unused.
+  void shrink() noexcept {
+    const std::size_t c = size < 64 ? 64 : size;
+    if (void* p = std::realloc(items, c * sizeof(T))) {
+      items = static_cast<T*>(p);
+      capacity = c;
+    }
+  }
+};
+
+/// A retired slot and its kind's destruction count when it was destroyed.
+struct aged_slot {
+  std::uintptr_t code;
+  std::uint64_t stamp;
+};
+
+/// FIFO of retired slots (a growable ring).
+struct aging_queue {
+  aged_slot* items = nullptr;
+  std::size_t head = 0, size = 0, capacity = 0;
+  bool push(const aged_slot& v) noexcept {
+    if (size == capacity) {
+      const std::size_t c = capacity ? 2 * capacity : 256;
+      auto* p = static_cast<aged_slot*>(std::malloc(c * sizeof(aged_slot)));
+      if (!p) return false;
+      for (std::size_t i = 0; i < size; ++i) p[i] = items[(head + i) % capacity];
+      std::free(items);
+      items = p;
+      head = 0;
+      capacity = c;
+    }
+    items[(head + size++) % capacity] = v;
+    return true;
+  }
+  const aged_slot& front() const noexcept { return items[head]; }
+  void pop() noexcept {
+    head = (head + 1) % capacity;
+    --size;
+  }
+  void release() noexcept {
+    std::free(items);
+    items = nullptr;
+    head = size = capacity = 0;
+  }
+};
+
+class slot_pool {
+ public:
+  constexpr explicit slot_pool(int kind) noexcept : kind_(kind) {}
+
+  /// Writes up to `n` slots to `out` and returns how many (none: ec set).
+  std::size_t take(std::uintptr_t* out, std::size_t n, std::error_code& ec) noexcept {
+    spin_guard lock(lock_);
+#if defined(THUNK_OS_LINUX) && THUNK_TLS_DYNAMIC
+    if (kind_ == abi::general && !has_dynamic_stub) {  // no shared-library stub for this target yet
+      ec = make_error_code(errc::thread_storage_unavailable);
+      return 0;
+    }
+#endif
+    age();
+    std::size_t got = 0;
+    while (got < n && ready_.size) {
+      out[got] = ready_.items[--ready_.size];
+      counted_out(out[got++]);
+    }
+    while (got < n) {
+      if (next_ == end_ && !grow(ec)) break;
+      out[got++] = next_;
+      next_ += abi::slot_size;
+    }
+    return got;
+  }
+
+  /// Slots that already served their quarantine (or were never handed out).
+  void give_ready(const std::uintptr_t* slots, std::size_t n) noexcept {
+    spin_guard lock(lock_);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (ready_.push(slots[i])) counted_in(slots[i]);  // no memory: the slot stays unused
+    }
+    maybe_release_chunks();
+  }
+
+  /// Retired (poisoned) slots enter the quarantine; those that served it leave.
+  void retire(const std::uintptr_t* codes, const std::uint64_t* stamps, std::size_t n) noexcept {
+    spin_guard lock(lock_);
+    for (std::size_t i = 0; i < n; ++i) (void)quarantine_.push(aged_slot{codes[i], stamps[i]});
+    age();
+    maybe_release_chunks();
+  }
+
+  /// Numbers a destruction of this kind (the quarantine's clock).
+  std::uint64_t count_destruction() noexcept { return destructions_.fetch_add(1, std::memory_order_relaxed) + 1; }
+
+  void lock() noexcept { lock_.lock(); }
+  bool try_lock() noexcept { return lock_.try_lock(); }
+  void unlock() noexcept { lock_.unlock(); }
+
+  /// The module unloads with no closure alive: every chunk goes back to the
+  /// system. Called with the lock held.
+  void unmap_all_locked() noexcept {
+    const chunk_geometry& g = closure_geometry;
+    for (std::size_t i = 0; i < chunks_.size; ++i) {
+      void* p = reinterpret_cast<void*>(chunks_.items[i]);
+#if defined(THUNK_OS_WINDOWS)
+      VirtualFree(p, 0, win32::mem_release);
+#else
+      munmap(p, g.code_bytes + g.data_bytes);
+#endif
+    }
+    (void)g;
+    chunks_.release();
+    ready_.release();
+    quarantine_.release();
+    next_ = end_ = 0;
+    full_chunks_ = 0;
+  }
+
+  /// Chunks mapped now (for the tests and the bench).
+  std::size_t chunk_count() noexcept {
+    spin_guard lock(lock_);
+    return chunks_.size;
+  }
+  /// Chunks mapped since the start (each one system calls).
+  std::size_t chunks_mapped() noexcept {
+    spin_guard lock(lock_);
+    return chunks_mapped_;
+  }
+
+  /// The pre-built table of this pool's kind, where the program has one
+  /// (set by the first acquisition of the kind, before any chunk is needed).
+  void use_table(const unsigned char* table) noexcept { table_.store(table, std::memory_order_relaxed); }
+
+ private:
+  struct fill_args {
+    int kind;
+  };
+
+  /// Slots whose kind saw quarantine_slots destructions since theirs become
+  /// ready. (Stamps are not in order across threads: a younger slot at the
+  /// front only delays the ones behind it.)
+  void age() noexcept {
+    const std::uint64_t now = destructions_.load(std::memory_order_relaxed);
+    while (quarantine_.size && quarantine_.front().stamp + quarantine_slots <= now) {
+      if (!ready_.push(quarantine_.front().code)) break;
+      counted_in(quarantine_.front().code);
+      quarantine_.pop();
+    }
+  }
+
+  static void fill(unsigned char* rw, std::uintptr_t at, void* arg) {
+    const int kind = static_cast<fill_args*>(arg)->kind;
+    const chunk_geometry& g = closure_geometry;
+    const std::uintptr_t stub = at;
+#if defined(THUNK_OS_LINUX) && THUNK_TLS_DYNAMIC
+    write_dynamic_stub(rw, at);
+#elif defined(THUNK_OS_LINUX) && !defined(THUNK_ARCH_X86_32)
+    // The stub reads the stack's offset from the first data slot (grow).
+    static_assert(closure_geometry.code_bytes == 0x10000, "the ARMv7 stub reaches its data at 64 KiB");
+    abi::write_linux_stub(rw, static_cast<std::int64_t>(g.code_bytes));
+#elif defined(THUNK_OS_LINUX)
+    const std::ptrdiff_t depth = context_stack_offset();
+    abi::write_linux_stub(rw, depth, depth + static_cast<std::ptrdiff_t>(sizeof(std::uintptr_t)));
+#else
+    write_windows_context_stub(rw);
+#endif
+    const std::size_t slots = g.code_bytes / abi::slot_size;
+    for (std::size_t i = abi::stub_slots; i < slots; ++i) {
+      const std::uintptr_t code = at + i * abi::slot_size;
+      const std::uintptr_t data = at + g.code_bytes + i * sizeof(slot_data);
+      abi::write_slot(rw + i * abi::slot_size, code, data, stub, kind);
+    }
+  }
+
+  bool grow(std::error_code& ec) noexcept {
+#if defined(THUNK_OS_WINDOWS)
+    if (kind_ == abi::general && !context_tls_usable()) {
+      ec = make_error_code(errc::thread_storage_unavailable);
+      return false;
+    }
+#endif
+    const chunk_geometry& g = closure_geometry;
+    fill_args args{kind_};
+    void* chunk = map_closure_chunk(g, table_.load(std::memory_order_relaxed), &slot_pool::fill, &args, ec);
+    if (!chunk) return false;
+    const auto base = reinterpret_cast<std::uintptr_t>(chunk);
+#if defined(THUNK_OS_LINUX) && !defined(THUNK_ARCH_X86_32) && !THUNK_TLS_DYNAMIC
+    // The general stub's one parameter: the per-thread stack's offset from
+    // the thread pointer, in the first data slot (a stub slot's, unused).
+    reinterpret_cast<slot_data*>(base + g.code_bytes)->word =
+        reinterpret_cast<void*>(static_cast<std::intptr_t>(context_stack_offset()));
+#endif
+    prefault_data(chunk, g);
+    if (!chunks_.push(base)) {  // not recorded (no memory): the chunk stays mapped for good
+      untracked_ = true;
+    }
+    ++chunks_mapped_;
+    next_ = base + abi::stub_slots * abi::slot_size;
+    end_ = base + g.code_bytes;
+    return true;
+  }
+
+  // ---- chunks come back after a burst ----
+  //
+  // Each chunk counts its slots that are in ready_ (served their quarantine,
+  // not in a thread's cache, not live) in its first data slot but one (a
+  // stub slot's, unused). A chunk whose every slot is there holds nothing
+  // anyone can reach: it is unmapped, except for keep_free_chunks of them
+  // (hysteresis: a create/destroy loop that crosses a chunk's edge makes no
+  // system call). A sweep costs one pass over ready_ and runs only when the
+  // free chunks hold half of it, so the work is proportional to what it
+  // returns. A stale pointer into an unmapped chunk faults (SIGSEGV) instead
+  // of printing the poison message (docs/how-it-works.md).
+  static constexpr std::size_t slots_per_chunk = closure_geometry.code_bytes / abi::slot_size - abi::stub_slots;
+  static constexpr std::size_t keep_free_chunks = 2;
+  static_assert(abi::stub_slots >= 2, "the count lives in a stub slot's data");
+
+  static void*& free_count(std::uintptr_t slot) noexcept {
+    const std::uintptr_t base = chunk_base(slot);
+    return reinterpret_cast<slot_data*>(base + closure_geometry.code_bytes)[1].word;
+  }
+  static std::uintptr_t count_of(std::uintptr_t slot) noexcept {
+    return reinterpret_cast<std::uintptr_t>(free_count(slot));
+  }
+  static void set_count(std::uintptr_t slot, std::uintptr_t n) noexcept { free_count(slot) = reinterpret_cast<void*>(n); }
+  void counted_in(std::uintptr_t slot) noexcept {
+    const std::uintptr_t n = count_of(slot) + 1;
+    set_count(slot, n);
+    if (n == slots_per_chunk) ++full_chunks_;
+  }
+  void counted_out(std::uintptr_t slot) noexcept {
+    const std::uintptr_t n = count_of(slot);
+    if (n == slots_per_chunk) --full_chunks_;
+    set_count(slot, n - 1);
+  }
+  void maybe_release_chunks() noexcept {
+    if (!untracked_ && full_chunks_ > keep_free_chunks && full_chunks_ * slots_per_chunk * 2 >= ready_.size)
+      release_free_chunks();
+  }
+  void release_free_chunks() noexcept {
+    constexpr std::uintptr_t full = slots_per_chunk, going = full + 1, kept = full + 2;
+    std::uintptr_t bases[256];
+    std::size_t released = 0, keeping = 0;
+    for (std::size_t i = 0; i < ready_.size; ++i) {
+      const std::uintptr_t slot = ready_.items[i];
+      if (count_of(slot) != full) continue;
+      if (keeping < keep_free_chunks || released == sizeof bases / sizeof bases[0]) {
+        set_count(slot, kept);
+        ++keeping;
+      } else {
+        set_count(slot, going);
+        bases[released++] = chunk_base(slot);
+      }
+    }
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < ready_.size; ++i) {
+      const std::uintptr_t slot = ready_.items[i];
+      const std::uintptr_t c = count_of(slot);
+      if (c == going) continue;
+      if (c == kept) set_count(slot, full);
+      ready_.items[out++] = slot;
+    }
+    ready_.size = out;
+    if (!released) return;
+    for (std::size_t i = 0; i < released; ++i) {
+      for (std::size_t j = 0; j < chunks_.size; ++j) {
+        if (chunks_.items[j] == bases[i]) {
+          chunks_.items[j] = chunks_.items[--chunks_.size];
+          break;
+        }
+      }
+      unmap_chunk(reinterpret_cast<void*>(bases[i]), closure_geometry);
+    }
+    full_chunks_ -= released;
+    if (ready_.capacity > 4 * ready_.size + 4096) ready_.shrink();
+  }
+
+  alignas(64) std::atomic<std::uint64_t> destructions_{0};  // its own cache line: every destruction adds
+  alignas(64) spin_lock lock_;
+  plain_stack<std::uintptr_t> ready_;
+  aging_queue quarantine_;
+  plain_stack<std::uintptr_t> chunks_;
+  std::atomic<const unsigned char*> table_{nullptr};
+  std::size_t full_chunks_ = 0;  // chunks whose every slot is in ready_
+  std::size_t chunks_mapped_ = 0;
+  bool untracked_ = false;  // a chunk could not be recorded: none is ever released
+  std::uintptr_t next_ = 0, end_ = 0;
+  int kind_;
+};
+
+template <std::size_t... K>
+inline slot_pool* make_pools(std::index_sequence<K...>) noexcept {
+  // Constant-initialised, never destroyed (closures may outlive static
+  // destruction: atexit handlers), and part of the module's own image, so an
+  // unloaded module leaves no pool behind.
+  static slot_pool pools[] = {slot_pool(static_cast<int>(K))...};
+  return pools;
+}
+
+inline slot_pool& pool_of(int kind) noexcept {
+  return make_pools(std::make_index_sequence<static_cast<std::size_t>(abi::kind_count)>{})[kind];
+}
+
+// ---- the module's lifetime ---------------------------------------------------------
+
+inline void flush_thread_caches(thread_state& t) noexcept;
+
+#if defined(THUNK_OS_LINUX)
+// fork(): a child must find every lock free and every list whole, so the
+// parent takes them all around the fork (registry first, then the pools, the
+// order used everywhere). glibc forgets these handlers when the module that
+// registered them is unloaded.
+inline void before_fork() noexcept {
+  registry().lock.lock();
+  for (int k = 0; k < abi::kind_count; ++k) pool_of(k).lock();
+}
+inline void after_fork() noexcept {
+  for (int k = abi::kind_count; k-- > 0;) pool_of(k).unlock();
+  registry().lock.unlock();
+}
+#endif
+
+/// When this module unloads (dlclose, FreeLibrary: its static destructors
+/// run) with no closure alive, everything it holds goes back: chunks, the
+/// per-thread states of every thread, the pthread key / FLS index and the
+/// TLS index. With closures alive nothing is released (their thunks stay
+/// mapped; calling one after the module's code is gone crashes).
+/// Executables built without THUNK_TLS_DYNAMIC keep everything: there,
+/// static destruction is only process exit, and closures may still be used by
+/// later exit handlers.
+inline void close_module() noexcept {
+#if defined(THUNK_OS_LINUX) && !THUNK_TLS_DYNAMIC
+  return;
+#else
+  thread_registry& r = registry();
+  if (live_closures() != 0) return;
+  r.closed.store(true, std::memory_order_release);
+#  if defined(THUNK_OS_WINDOWS)
+  if (r.key_ok) FlsFree(r.fls);  // may run the callback for threads' states (they unlink themselves)
+#  else
+  if (r.key_ok) pthread_key_delete(r.key);
+#  endif
+  r.key_ok = false;
+  // A thread killed while holding a lock (ExitProcess) must not hang the
+  // exit: give up instead.
+  for (int attempt = 0; !r.lock.try_lock(); ++attempt) {
+    if (attempt > 1000) return;
+  }
+  thread_state* s = r.head;
+  r.head = nullptr;
+  r.lock.unlock();
+  while (s) {
+    thread_state* next = s->next;
+    std::free(s);
+    s = next;
+  }
+  for (int k = 0; k < abi::kind_count; ++k) {
+    slot_pool& p = pool_of(k);
+    int attempt = 0;
+    while (!p.try_lock()) {
+      if (++attempt > 1000) break;
+    }
+    if (attempt > 1000) continue;
+    p.unmap_all_locked();
+    p.unlock();
+  }
+#  if defined(THUNK_OS_WINDOWS)
+  const unsigned long tls = r.context_tls.exchange(win32::out_of_indexes);
+  if (tls != win32::out_of_indexes) TlsFree(tls);
+#  endif
+#endif
+}
+
+struct module_lifetime {
+  module_lifetime() noexcept {
+    registry().flush = &flush_thread_caches;
+#if defined(THUNK_OS_LINUX)
+    pthread_atfork(&before_fork, &after_fork, &after_fork);
+#endif
+  }
+  ~module_lifetime() { close_module(); }
+  module_lifetime(const module_lifetime&) = delete;
+  module_lifetime& operator=(const module_lifetime&) = delete;
+};
+
+/// Runs on every slow path: the first call registers the module's fork
+/// handlers and its unload step (a static destructor: it runs at dlclose /
+/// FreeLibrary, and at exit).
+inline void start_module() noexcept {
+  static module_lifetime lifetime;
+  (void)lifetime;
+}
+
+// ---- per-thread caches ------------------------------------------------------------
+//
+// The fast path touches only this thread's state (one pointer away): stacks
+// of ready and retired slots per kind. Ready slots come from the pool in
+// batches; retired slots, stamped with their kind's destruction count, go
+// back to the pool's quarantine in batches. At thread exit both go back.
+
+inline void flush_thread_caches(thread_state& t) noexcept {
+  for (int k = 0; k < abi::kind_count; ++k) {
+    if (t.ready_count[k]) pool_of(k).give_ready(t.ready[k], t.ready_count[k]);
+    if (t.retired_count[k]) pool_of(k).retire(t.retired[k], t.retired_stamp[k], t.retired_count[k]);
+    t.ready_count[k] = t.retired_count[k] = 0;
+  }
+}
+
+/// Counts a closure created or destroyed by a thread without state (out of
+/// memory, or after the module started unloading).
+inline void count_stateless(std::intptr_t delta) noexcept {
+  thread_registry& r = registry();
+  spin_guard g(r.lock);
+  r.exited_live += delta;
+}
+
+/// Refills this thread's ready stack from the pool (the slow path).
+THUNK_DETAIL_NOINLINE inline std::uintptr_t refill_and_acquire(int kind, errc& failure) noexcept {
+  start_module();
+  thread_state* t = this_thread_state();
+  std::uintptr_t got[cache_batch];
+  std::error_code ec;
+  const std::size_t n = pool_of(kind).take(got, t ? cache_batch : 1, ec);
+  if (n == 0) {
+    failure = ec ? static_cast<errc>(ec.value()) : errc::out_of_memory;
+    return 0;
+  }
+  if (!t) {
+    count_stateless(1);
+    return got[0];
+  }
+  for (std::size_t i = 1; i < n; ++i) t->ready[kind][t->ready_count[kind]++] = got[i];
+  ++t->live;
+  return got[0];
+}
+
+/// A slot of kind Kind, or 0 with `failure` set. (No std::error_code on this
+/// path: constructing one calls into the standard library.)
+template <int Kind>
+inline std::uintptr_t acquire_slot(errc& failure) noexcept {
+  thread_state* t = current_thread_state();
+  if (THUNK_DETAIL_LIKELY(t != nullptr && t->ready_count[Kind] != 0)) {
+    ++t->live;
+    return t->ready[Kind][--t->ready_count[Kind]];
+  }
+#if THUNK_DETAIL_HAS_CODE_TABLES
+  // (chunk source) assembles this kind's table. A shared library's general
+  // path has a stub that calls a helper whose address only run-time code can
+  // hold (thread_context.hpp): no table for it.
+  if (Kind != abi::general || !THUNK_TLS_DYNAMIC) pool_of(Kind).use_table(code_table_of<Kind>());
+#endif
+  return refill_and_acquire(Kind, failure);
+}
+
+/// Retires a slot on a thread whose cache is full or that has no state.
+THUNK_DETAIL_NOINLINE inline void retire_slow(int kind, std::uintptr_t code, std::uint64_t stamp) noexcept {
+  start_module();
+  thread_state* t = this_thread_state();
+  if (!t) {
+    pool_of(kind).retire(&code, &stamp, 1);
+    count_stateless(-1);
+    return;
+  }
+  if (t->retired_count[kind] == cache_batch) {
+    pool_of(kind).retire(t->retired[kind], t->retired_stamp[kind], t->retired_count[kind]);
+    t->retired_count[kind] = 0;
+  }
+  t->retired[kind][t->retired_count[kind]] = code;
+  t->retired_stamp[kind][t->retired_count[kind]++] = stamp;
+  --t->live;
+}
+
+/// Poisons the slot (name: the closure's type, for the message) and retires it.
+template <int Kind>
+inline void release_slot(std::uintptr_t code, const char* name) noexcept {
+  slot_data* d = data_of(code);
+  d->word = const_cast<char*>(name);
+  d->entry = poison_entry<Kind>();
+  const std::uint64_t stamp = pool_of(Kind).count_destruction();
+  thread_state* t = current_thread_state();
+  if (THUNK_DETAIL_LIKELY(t != nullptr && t->retired_count[Kind] < cache_batch)) {
+    t->retired[Kind][t->retired_count[Kind]] = code;
+    t->retired_stamp[Kind][t->retired_count[Kind]++] = stamp;
+    --t->live;
+    return;
+  }
+  retire_slow(Kind, code, stamp);
+}
+
+}  // namespace detail
+THUNK_END_NAMESPACE
+
+#endif
+// ---- end thunk/detail/slot_pool.hpp ------------------------------------------
+#endif
+
+THUNK_BEGIN_NAMESPACE
+
+/// How the thunk hands over the context. `automatic` picks the register path
+/// where the signature allows it; `general` forces the per-thread path (the
+/// tests run both everywhere).
+namespace path {
+struct automatic {};
+struct general {};
+}  // namespace path
+
+namespace detail {
+
+/// A heap block holding a binding (detail/binding.hpp), type-erased for the
+/// closure object, which no longer knows the callable's type.
+struct box_base {
+  explicit box_base(void (*d)(box_base*) noexcept) noexcept : destroy(d) {}
+  void (*destroy)(box_base*) noexcept;
+#if THUNK_HAS_EXCEPTIONS
+  std::exception_ptr* captured = nullptr;  // the binding's, under a capturing policy
+#endif
+};
+
+template <class F, class R, bool Capture>
+struct box : box_base {
+  template <class G>
+  box(G&& g, binding_fallback<R> fb) : box_base(&destroy_box), bound(std::forward<G>(g), std::move(fb)) {
+#if THUNK_HAS_EXCEPTIONS
+    if constexpr (Capture) captured = &bound.captured;
+#endif
+  }
+  static void destroy_box(box_base* b) noexcept { delete static_cast<box*>(b); }
+  binding<F, R, Capture> bound;
+};
+
+template <class F>
+inline constexpr bool fits_in_slot =
+    sizeof(F) <= sizeof(void*) &&
+    alignof(F) <= alignof(void*) && std::is_trivially_copyable<F>::value&& std::is_trivially_destructible<F>::value;
+
+/// Calls the callable behind a context (the data slot's address), recorded as
+/// running on this thread for the duration (safe self-destruction).
+template <class P, class F, class R, bool Boxed, bool Capture>
+struct closure_call {
+  template <class... Args>
+  static R call(void* ctx, Args&&... args) noexcept {
+    const running_scope running(ctx);
+    if constexpr (!Boxed) {
+      F& f = *std::launder(reinterpret_cast<F*>(ctx));
+      return invoke_terminate<P, R>(f, std::forward<Args>(args)...);
+    } else {
+      auto* b = static_cast<box<F, R, Capture>*>(static_cast<box_base*>(*static_cast<void**>(ctx)));
+      return invoke_binding<P, R>(b->bound, std::forward<Args>(args)...);
+    }
+  }
+};
+
+#if THUNK_HAS_CLOSURE
+/// The typed entry's body: the context is the trailing parameter (register
+/// path) or the first thing read from the per-thread slot (general path).
+template <class Call, bool Register>
+struct closure_entry {
+  template <class R, class... A, std::size_t... J>
+  static R forward_front(void* ctx, std::tuple<A&...>& refs, std::index_sequence<J...>) noexcept {
+    using L = type_list<A...>;
+    return Call::template call<>(ctx, static_cast<at_t<J, L>&&>(std::get<J>(refs))...);
+  }
+  template <class R, class... A>
+  static R invoke(A&... a) noexcept {
+    if constexpr (Register) {
+      std::tuple<A&...> refs(a...);
+      void* ctx = std::get<sizeof...(A) - 1>(refs);
+      return forward_front<R, A...>(ctx, refs, std::make_index_sequence<sizeof...(A) - 1>{});
+    } else {
+      void* ctx = pop_thread_context();
+      return Call::template call<>(ctx, static_cast<A&&>(a)...);
+    }
+  }
+};
+
+template <class Sig, class Path>
+struct closure_kind;
+template <class CC, bool NE, class R, class... A, class Path>
+struct closure_kind<signature_base<CC, NE, R, A...>, Path> {
+  static constexpr int value =
+      std::is_same<Path, path::general>::value ? abi::general : register_kind<CC, R, A...>::value;
+};
+
+template <class Impl, class Sig, bool Register>
+struct closure_entry_address;
+template <class Impl, class CC, bool NE, class R, class... A>
+struct closure_entry_address<Impl, signature_base<CC, NE, R, A...>, true> {
+  static void* get() noexcept { return reinterpret_cast<void*>(&convention<CC>::template entry<Impl, R, A..., void*>); }
+};
+template <class Impl, class CC, bool NE, class R, class... A>
+struct closure_entry_address<Impl, signature_base<CC, NE, R, A...>, false> {
+  static void* get() noexcept { return reinterpret_cast<void*>(&convention<CC>::template entry<Impl, R, A...>); }
+};
+#endif
+
+}  // namespace detail
+
+/// An owning, move-only C function pointer of type P bound to a callable.
+template <class P, class Path = path::automatic>
+class closure {
+  using sig = signature<P>;
+
+ public:
+  using pointer = typename sig::pointer;
+  using result_type = typename sig::result_type;
+
+  static_assert(THUNK_HAS_CLOSURE || detail::dependent_false<P>,  // dependent: fires only when used
+                "thunk::closure needs run-time code, which this build forbids (THUNK_NO_JIT) or this target has "
+                "no thunk for: use thunk::static_closure<P, N>, a fixed pool of compile-time functions");
+
+  closure() noexcept = default;
+
+  /// Binds f (copied or moved in). Throws thunk::error if no thunk can be made.
+  /// Takes part in overload resolution only when thunk::is_bindable_v<P, F>.
+  template <class F, class Policy = terminate_t,
+            std::enable_if_t<!std::is_same<std::decay_t<F>, closure>::value && is_bindable_v<P, F>, int> = 0>
+  closure(F&& f, Policy policy = Policy()) {
+    const errc failure = assign(std::forward<F>(f), policy);
+    if (THUNK_DETAIL_UNLIKELY(failure != errc{}))
+      detail::raise(make_error_code(failure), "cannot create thunk::closure");
+  }
+  /// A callable that does not fit P: deleted, so std::is_constructible is
+  /// false, and explicit, so no implicit conversion (and no overload) sees it.
+  /// The compiler quotes the declaration's line: it says what is wrong.
+  template <class F, class Policy = terminate_t,
+            std::enable_if_t<!std::is_same<std::decay_t<F>, closure>::value && !is_bindable_v<P, F>, int> = 0>
+  // clang-format off
+  explicit closure(F&&, Policy = Policy(), detail::the_callable_cannot_be_called_with_Ps_parameters_or_its_result_does_not_convert<P, F> = {}) = delete;  // thunk: the callable cannot be called with P's parameters, or its result does not convert to P's result (thunk::is_bindable_v<P, F> is false)
+  // clang-format on
+
+  closure(closure&& other) noexcept : bits_(std::exchange(other.bits_, 0)) {}
+  closure& operator=(closure&& other) noexcept {
+    if (this != &other) {
+      reset();
+      bits_ = std::exchange(other.bits_, 0);
+    }
+    return *this;
+  }
+  closure(const closure&) = delete;
+  closure& operator=(const closure&) = delete;
+  ~closure() { reset(); }
+
+  /// The C function pointer; valid until this closure (or the one it was
+  /// moved into) is destroyed.
+  pointer get() const noexcept { return reinterpret_cast<pointer>(bits_ & ~boxed_bit); }
+  explicit operator bool() const noexcept { return bits_ != 0; }
+
+  /// Destroys the callable; a later call through the old pointer stops the
+  /// process with a message naming this closure's type. Called from inside
+  /// this closure's own call on the same thread (also through the destructor
+  /// or a move-assignment), the callable and the slot stay valid until that
+  /// call returns, and are released then. Destroying a closure while another
+  /// thread runs it is the caller's to prevent.
+  void reset() noexcept {
+#if THUNK_HAS_CLOSURE
+    if (!bits_) return;
+    const std::uintptr_t code = bits_ & ~boxed_bit;
+    void* b = (bits_ & boxed_bit) ? detail::data_of(code)->word : nullptr;
+    bits_ = 0;
+    void* code_address = reinterpret_cast<void*>(code);
+    if (detail::defer_release_if_running(detail::data_of(code), {&release_now, code_address, b})) return;
+    release_now(code_address, b);
+#endif
+  }
+
+  /// Rethrows (and clears) an exception the callable threw under thunk::capture.
+  void rethrow_if_captured() {
+#if THUNK_HAS_CLOSURE && THUNK_HAS_EXCEPTIONS
+    if (!(bits_ & boxed_bit)) return;
+    auto* b = static_cast<detail::box_base*>(detail::data_of(bits_ & ~boxed_bit)->word);
+    if (b->captured) detail::rethrow_captured(*b->captured);
+#endif
+  }
+
+  /// Non-throwing factory: an empty closure and ec set on failure.
+  template <class F, class Policy = terminate_t>
+  static closure make(F&& f, std::error_code& ec, Policy policy = Policy()) {
+    closure c;
+    const errc failure = c.assign(std::forward<F>(f), policy);
+    ec = failure == errc{} ? std::error_code() : make_error_code(failure);
+    return c;
+  }
+
+ private:
+  static constexpr std::uintptr_t boxed_bit = 1;
+#if THUNK_HAS_CLOSURE
+  static constexpr int kind = detail::closure_kind<typename sig::base, Path>::value;
+
+  /// Poisons and frees the slot, destroys the boxed callable (b, or null).
+  static void release_now(void* code, void* b) noexcept {
+    detail::release_slot<kind>(reinterpret_cast<std::uintptr_t>(code), detail::pretty_signature<P>());
+    if (b) static_cast<detail::box_base*>(b)->destroy(static_cast<detail::box_base*>(b));
+  }
+#endif
+
+  template <class F, class Policy>
+  errc assign(F&& f, Policy policy) {
+    using D = std::decay_t<F>;
+    static_assert(detail::is_policy<Policy>::value,
+                  "thunk::closure: the second argument is an exception policy: thunk::terminate, thunk::capture "
+                  "or thunk::capture_or(value)");
+    static_assert(detail::callable_check<D, result_type, typename sig::argument_types>::value,
+                  "thunk: see the diagnostic above");
+#if THUNK_HAS_CLOSURE
+    constexpr bool captures = detail::policy_captures_exceptions<Policy>;
+    constexpr bool boxed = captures || !detail::fits_in_slot<D>;
+    using call = detail::closure_call<P, D, result_type, boxed, captures>;
+    constexpr bool reg = kind != detail::abi::general;
+    using impl = detail::closure_entry<call, reg>;
+
+    using box = detail::box<D, result_type, captures>;
+    box* b = nullptr;
+    if constexpr (boxed) {
+      b = new (std::nothrow) box(std::forward<F>(f), detail::fallback_of<result_type>(policy));
+      if (!b) return errc::out_of_memory;
+    }
+    errc failure{};
+    const std::uintptr_t code = detail::acquire_slot<kind>(failure);
+    if (THUNK_DETAIL_UNLIKELY(!code)) {
+      if (b) box::destroy_box(b);
+      return failure;
+    }
+    reset();
+    detail::slot_data* data = detail::data_of(code);
+    if constexpr (boxed) {
+      data->word = static_cast<detail::box_base*>(b);
+    } else {
+      ::new (static_cast<void*>(&data->word)) D(std::forward<F>(f));
+    }
+    data->entry = detail::closure_entry_address<impl, typename sig::base, reg>::get();
+    bits_ = code | (boxed ? boxed_bit : 0);
+    return errc{};
+#else
+    (void)f, (void)policy;
+    return errc::unsupported_target;
+#endif
+  }
+
+  std::uintptr_t bits_ = 0;  // the thunk's address; bit 0: the callable is boxed
+};
+
+/// Non-throwing factory: thunk::make_closure<P>(f, ec [, policy]).
+template <class P, class F, class Policy = terminate_t>
+closure<P> make_closure(F&& f, std::error_code& ec, Policy policy = Policy()) {
+  return closure<P>::make(std::forward<F>(f), ec, policy);
+}
+
+THUNK_END_NAMESPACE
+
+#endif  // THUNK_CLOSURE_HPP
+// ---- end thunk/closure.hpp ---------------------------------------------------
+// ---- begin thunk/scoped_registration.hpp -------------------------------------
+// Pairs a register call with its unregister call (SetTimer/KillTimer,
+// signal/restore, atexit-like hooks), so a callback cannot outlive its
+// closure by accident:
+//
+//   thunk::closure<TIMERPROC> tick([&](HWND, UINT, UINT_PTR, DWORD) { ++ticks; });
+//   thunk::scoped_registration timer([&] { return SetTimer(nullptr, 0, 100, tick.get()); },
+//                                    [](UINT_PTR id) { KillTimer(nullptr, id); });
+//
+// Declare the registration after the closure: it is destroyed first, so the
+// API stops calling before the thunk is poisoned.
+//
+// A register call can fail (SetTimer returns 0, signal returns SIG_ERR): say
+// what failure looks like with a third argument, and a failed registration is
+// never handed to the unregister call:
+//
+//   thunk::scoped_registration timer(reg, unreg, thunk::fails_when(UINT_PTR{0}));
+//   if (timer.failed()) ...
+//
+// Without it every handle counts as a success; release() forgets one by hand.
+#ifndef THUNK_SCOPED_REGISTRATION_HPP
+#define THUNK_SCOPED_REGISTRATION_HPP
+
+#include <type_traits>
+#include <utility>
+
+
+THUNK_BEGIN_NAMESPACE
+
+namespace detail {
+struct no_handle {};
+/// The default: no handle means failure.
+struct never_fails {
+  template <class H>
+  constexpr bool operator()(const H&) const noexcept {
+    return false;
+  }
+};
+template <class Register>
+using registration_handle_t = std::conditional_t<std::is_void<std::invoke_result_t<Register&>>::value, no_handle,
+                                                 std::decay_t<std::invoke_result_t<Register&>>>;
+}  // namespace detail
+
+/// A failure test for scoped_registration: the handle equals `value`.
+template <class T>
+struct fails_when_t {
+  T value;
+  template <class H>
+  constexpr bool operator()(const H& handle) const {
+    return handle == value;
+  }
+};
+template <class T>
+constexpr fails_when_t<std::decay_t<T>> fails_when(T&& value) {
+  return {std::forward<T>(value)};
+}
+
+/// Calls register_fn() now and unregister_fn(handle) — or unregister_fn()
+/// when register_fn returns nothing — when destroyed or reset. Move-only.
+/// failed(handle) true (third argument, e.g. thunk::fails_when(0)): the
+/// registration did not happen; nothing is unregistered.
+template <class Register, class Unregister, class Failed = detail::never_fails>
+class scoped_registration {
+ public:
+  using handle_type = detail::registration_handle_t<Register>;
+
+  scoped_registration(Register register_fn, Unregister unregister_fn, Failed failed = Failed())
+      : unregister_(std::move(unregister_fn)), handle_(call_register(register_fn)) {
+    if constexpr (std::is_same<handle_type, detail::no_handle>::value) {
+      (void)failed;
+      active_ = true;
+    } else {
+      active_ = !failed(static_cast<const handle_type&>(handle_));
+    }
+    failed_ = !active_;
+  }
+
+  scoped_registration(scoped_registration&& other) noexcept(
+      std::is_nothrow_move_constructible<Unregister>::value&& std::is_nothrow_move_constructible<handle_type>::value)
+      : unregister_(std::move(other.unregister_)),
+        handle_(std::move(other.handle_)),
+        active_(std::exchange(other.active_, false)),
+        failed_(other.failed_) {}
+  scoped_registration(const scoped_registration&) = delete;
+  scoped_registration& operator=(const scoped_registration&) = delete;
+  scoped_registration& operator=(scoped_registration&&) = delete;
+  ~scoped_registration() { reset(); }
+
+  /// What register_fn returned (a timer id, a previous handler ...).
+  const handle_type& handle() const noexcept { return handle_; }
+  bool active() const noexcept { return active_; }
+  /// Whether the register call failed (by the Failed test given).
+  bool failed() const noexcept { return failed_; }
+
+  /// Unregisters now (once).
+  void reset() {
+    if (!active_) return;
+    active_ = false;
+    if constexpr (std::is_same<handle_type, detail::no_handle>::value) {
+      unregister_();
+    } else {
+      unregister_(handle_);
+    }
+  }
+
+  /// Forgets the registration without unregistering.
+  handle_type release() noexcept {
+    active_ = false;
+    return handle_;
+  }
+
+ private:
+  static handle_type call_register(Register& r) {
+    if constexpr (std::is_same<handle_type, detail::no_handle>::value) {
+      r();
+      return {};
+    } else {
+      return r();
+    }
+  }
+
+  Unregister unregister_;
+  handle_type handle_;
+  bool active_ = false;
+  bool failed_ = false;
+};
+
+template <class Register, class Unregister>
+scoped_registration(Register, Unregister) -> scoped_registration<Register, Unregister>;
+template <class Register, class Unregister, class Failed>
+scoped_registration(Register, Unregister, Failed) -> scoped_registration<Register, Unregister, Failed>;
+
+THUNK_END_NAMESPACE
+
+#endif
+// ---- end thunk/scoped_registration.hpp ---------------------------------------
 // ---- begin thunk/stateless.hpp -----------------------------------------------
 // The stateless tier: a callable with no state (a captureless lambda, an
 // empty function object, a free function named at compile time) becomes a
@@ -1801,1576 +5656,6 @@ THUNK_END_NAMESPACE
 
 #endif
 // ---- end thunk/stateless.hpp -------------------------------------------------
-// ---- begin thunk/closure.hpp -------------------------------------------------
-// The closure tier: a real thunk for C APIs that give the callback no
-// user-data slot (TIMERPROC, signal, atexit, qsort, nftw, hook procedures).
-//
-//   thunk::closure<TIMERPROC> tick([&](HWND, UINT, UINT_PTR, DWORD) { ++ticks; });
-//   SetTimer(nullptr, 0, 100, tick.get());
-//
-// Each live closure owns a 16-byte thunk in a sealed read+execute page and a
-// 2-pointer data slot beside it (detail/slot_pool.hpp). The thunk passes the
-// data slot's address to a typed entry the compiler generates for P (in P's
-// calling convention) — in the next free argument register when the
-// signature provably leaves one (register path), else through a per-thread
-// slot (general path). A callable of at most one pointer, trivially copyable,
-// lives in the data slot itself; a larger one in one heap block.
-#ifndef THUNK_CLOSURE_HPP
-#define THUNK_CLOSURE_HPP
-
-#include <cstddef>
-#include <cstdint>
-#include <exception>
-#include <mutex>
-#include <new>
-#include <system_error>
-#include <tuple>
-#include <type_traits>
-#include <utility>
-
-
-#if THUNK_HAS_CLOSURE
-// ---- begin thunk/detail/abi.hpp ----------------------------------------------
-// The thunk encodings of this target, and which closures take the register
-// path (the context in the next free integer argument register) or the
-// general path (the context through thread_context.hpp).
-#ifndef THUNK_DETAIL_ABI_HPP
-#define THUNK_DETAIL_ABI_HPP
-
-#include <cstddef>
-#include <type_traits>
-
-
-#if defined(THUNK_ARCH_X86_64)
-// ---- begin thunk/detail/abi/x86_64.hpp ---------------------------------------
-// x86-64 thunks (System V and Microsoft x64; Linux and Windows).
-//
-// Register contract. A slot is 16 bytes of code beside 16 bytes of data
-// (data: the context word, then the typed entry's address). The context the
-// entry receives is the address of the data slot.
-//
-// Register path (kind = one integer argument register): the entry is declared
-// with one extra trailing pointer parameter, which the ABI places in exactly
-// that register, so the thunk loads it and jumps:
-//     lea  <reg>, [rip + data]        ; context -> the next free argument register
-//     jmp  qword ptr [rip + data + 8] ; -> typed entry
-// General path: the context goes through a small per-thread stack instead:
-//     lea  r10, [rip + data]
-//     jmp  stub                        ; shared, once per chunk
-// Linux stub (r10, r11: scratch at a call boundary in both ABIs):
-//     inc  qword ptr fs:[depth]                 ; reserve a slot first...
-//     mov  r11, qword ptr fs:[depth]
-//     and  r11d, 63
-//     mov  qword ptr fs:[slots + r11*8], r10    ; ...then write it: a signal
-//     jmp  qword ptr [r10 + 8]                  ; handler nesting here is LIFO
-// Windows stub (no asynchronous signals: one TEB TLS slot is enough):
-//     mov  qword ptr gs:[0x1480 + 8*index], r10
-//     jmp  qword ptr [r10 + 8]
-#ifndef THUNK_DETAIL_ABI_X86_64_HPP
-#define THUNK_DETAIL_ABI_X86_64_HPP
-
-#include <cstdint>
-#include <cstring>
-
-THUNK_BEGIN_NAMESPACE
-namespace detail {
-namespace x86_64 {
-
-constexpr std::size_t slot_size = 16;
-/// The stub occupies the first slots of a chunk's code.
-constexpr std::size_t stub_slots = 3;
-
-/// Kinds: which register receives the context. Numbered by register, so the
-/// System V and Microsoft conventions share pages for rcx, rdx, r8, r9.
-enum kind : int { rdi, rsi, rdx, rcx, r8, r9, general, kind_count };
-
-struct lea_encoding {
-  std::uint8_t rex, modrm;
-};
-/// lea <reg>, [rip + disp32] = REX.W(+R) 8D modrm(00 reg 101) disp32
-constexpr lea_encoding lea_rip[kind_count] = {
-    {0x48, 0x3D},  // lea rdi, [rip+disp32]
-    {0x48, 0x35},  // lea rsi, [rip+disp32]
-    {0x48, 0x15},  // lea rdx, [rip+disp32]
-    {0x48, 0x0D},  // lea rcx, [rip+disp32]
-    {0x4C, 0x05},  // lea r8,  [rip+disp32]
-    {0x4C, 0x0D},  // lea r9,  [rip+disp32]
-    {0x4C, 0x15},  // lea r10, [rip+disp32]   (general path)
-};
-
-// Offsets inside a slot, named for the patch step and the encoding tests.
-constexpr std::size_t lea_disp_offset = 3;   // disp32 of the lea
-constexpr std::size_t lea_end = 7;           // rip after the lea
-constexpr std::size_t jmp_disp_offset = 9;   // disp32 of jmp [rip+disp32] / rel32 of jmp rel32
-constexpr std::size_t reg_jmp_end = 13;      // rip after jmp qword ptr [rip+disp32]
-constexpr std::size_t gen_jmp_end = 12;      // rip after jmp rel32
-
-inline void put32(std::uint8_t* p, std::int64_t v) {
-  std::int32_t x = static_cast<std::int32_t>(v);
-  std::memcpy(p, &x, 4);
-}
-
-/// Writes one slot's code at `out` (its final address is `at`).
-inline void write_slot(std::uint8_t* out, std::uintptr_t at, std::uintptr_t data, std::uintptr_t stub, int k) {
-  std::memset(out, 0xCC, slot_size);  // int3 padding
-  const auto a = static_cast<std::int64_t>(at), d = static_cast<std::int64_t>(data);
-  out[0] = lea_rip[k].rex;  // lea <reg>, [rip + disp32]
-  out[1] = 0x8D;
-  out[2] = lea_rip[k].modrm;
-  put32(out + lea_disp_offset, d - (a + static_cast<std::int64_t>(lea_end)));
-  if (k != general) {
-    out[7] = 0xFF;  // jmp qword ptr [rip + disp32]
-    out[8] = 0x25;
-    put32(out + jmp_disp_offset, d + 8 - (a + static_cast<std::int64_t>(reg_jmp_end)));
-  } else {
-    out[7] = 0xE9;  // jmp rel32 -> stub
-    put32(out + 8, static_cast<std::int64_t>(stub) - (a + static_cast<std::int64_t>(gen_jmp_end)));
-  }
-}
-
-/// Offsets of the general path's stub fields (for the encoding tests).
-constexpr std::size_t linux_stub_size = 41;
-
-/// Linux stub: depth and slots are offsets from the thread pointer (fs base).
-inline void write_linux_stub(std::uint8_t* out, std::int64_t depth, std::int64_t slots) {
-  std::memset(out, 0xCC, stub_slots * slot_size);
-  const std::uint8_t code[] = {
-      0x64, 0x48, 0xFF, 0x04, 0x25, 0, 0, 0, 0,  // inc qword ptr fs:[depth]
-      0x64, 0x4C, 0x8B, 0x1C, 0x25, 0, 0, 0, 0,  // mov r11, qword ptr fs:[depth]
-      0x41, 0x83, 0xE3, 0x3F,                    // and r11d, 63
-      0x64, 0x4E, 0x89, 0x14, 0xDD, 0, 0, 0, 0,  // mov qword ptr fs:[slots + r11*8], r10
-      0x41, 0xFF, 0x62, 0x08,                    // jmp qword ptr [r10 + 8]
-  };
-  static_assert(sizeof code <= stub_slots * slot_size, "stub fits its slots");
-  std::memcpy(out, code, sizeof code);
-  put32(out + 5, depth);
-  put32(out + 14, depth);
-  put32(out + 27, slots);
-}
-
-/// Windows stub: the TEB's TlsSlots[index] (gs:[0x1480 + 8*index], index < 64).
-inline void write_windows_stub(std::uint8_t* out, std::uint32_t teb_offset) {
-  std::memset(out, 0xCC, stub_slots * slot_size);
-  const std::uint8_t code[] = {
-      0x65, 0x4C, 0x89, 0x14, 0x25, 0, 0, 0, 0,  // mov qword ptr gs:[teb_offset], r10
-      0x41, 0xFF, 0x62, 0x08,                    // jmp qword ptr [r10 + 8]
-  };
-  std::memcpy(out, code, sizeof code);
-  put32(out + 5, static_cast<std::int64_t>(teb_offset));
-}
-
-}  // namespace x86_64
-}  // namespace detail
-THUNK_END_NAMESPACE
-
-#endif
-// ---- end thunk/detail/abi/x86_64.hpp -----------------------------------------
-#elif defined(THUNK_ARCH_X86_32)
-// ---- begin thunk/detail/abi/x86_32.hpp ---------------------------------------
-// i386 thunks (cdecl, stdcall, fastcall, thiscall; Linux and Windows).
-//
-// Register contract. Every i386 convention here passes at least some
-// arguments on the stack and fastcall/thiscall use ecx/edx, so there is no
-// register path: every closure takes the general path. eax is free at a call
-// in all four conventions; the thunk puts the context (the data slot's
-// absolute address) there:
-//     mov  eax, data                  ; B8 imm32
-//     jmp  stub                       ; E9 rel32
-// Linux stub (per-thread stack at fixed offsets from the gs base; ecx is
-// saved on the stack for the two instructions that need a second register —
-// the caller's arguments above it are untouched):
-//     push ecx
-//     inc  dword ptr gs:[depth]
-//     mov  ecx, dword ptr gs:[depth]
-//     and  ecx, 63
-//     mov  dword ptr gs:[slots + ecx*4], eax
-//     pop  ecx
-//     jmp  dword ptr [eax + 4]
-// Windows stub (TEB TlsSlots[index] at fs:[0xE10 + 4*index]):
-//     mov  dword ptr fs:[teb_offset], eax
-//     jmp  dword ptr [eax + 4]
-#ifndef THUNK_DETAIL_ABI_X86_32_HPP
-#define THUNK_DETAIL_ABI_X86_32_HPP
-
-#include <cstdint>
-#include <cstring>
-
-THUNK_BEGIN_NAMESPACE
-namespace detail {
-namespace x86_32 {
-
-constexpr std::size_t slot_size = 16;
-constexpr std::size_t stub_slots = 2;
-enum kind : int { general, kind_count };
-
-constexpr std::size_t mov_imm_offset = 1;   // imm32 of mov eax, imm32
-constexpr std::size_t jmp_rel_offset = 6;   // rel32 of jmp
-constexpr std::size_t slot_end = 10;        // eip after jmp rel32
-
-inline void put32(std::uint8_t* p, std::uint32_t v) { std::memcpy(p, &v, 4); }
-
-inline void write_slot(std::uint8_t* out, std::uintptr_t at, std::uintptr_t data, std::uintptr_t stub, int) {
-  std::memset(out, 0xCC, slot_size);
-  out[0] = 0xB8;  // mov eax, imm32
-  put32(out + mov_imm_offset, static_cast<std::uint32_t>(data));
-  out[5] = 0xE9;  // jmp rel32
-  put32(out + jmp_rel_offset, static_cast<std::uint32_t>(stub - (at + slot_end)));
-}
-
-inline void write_linux_stub(std::uint8_t* out, std::int32_t depth, std::int32_t slots) {
-  std::memset(out, 0xCC, stub_slots * slot_size);
-  const std::uint8_t code[] = {
-      0x51,                                // push ecx
-      0x65, 0xFF, 0x05, 0, 0, 0, 0,        // inc dword ptr gs:[depth]
-      0x65, 0x8B, 0x0D, 0, 0, 0, 0,        // mov ecx, dword ptr gs:[depth]
-      0x83, 0xE1, 0x3F,                    // and ecx, 63
-      0x65, 0x89, 0x04, 0x8D, 0, 0, 0, 0,  // mov dword ptr gs:[slots + ecx*4], eax
-      0x59,                                // pop ecx
-      0xFF, 0x60, 0x04,                    // jmp dword ptr [eax + 4]
-  };
-  static_assert(sizeof code <= stub_slots * slot_size, "stub fits its slots");
-  std::memcpy(out, code, sizeof code);
-  put32(out + 4, static_cast<std::uint32_t>(depth));
-  put32(out + 11, static_cast<std::uint32_t>(depth));
-  put32(out + 22, static_cast<std::uint32_t>(slots));
-}
-
-inline void write_windows_stub(std::uint8_t* out, std::uint32_t teb_offset) {
-  std::memset(out, 0xCC, stub_slots * slot_size);
-  const std::uint8_t code[] = {
-      0x64, 0xA3, 0, 0, 0, 0,  // mov dword ptr fs:[teb_offset], eax
-      0xFF, 0x60, 0x04,        // jmp dword ptr [eax + 4]
-  };
-  std::memcpy(out, code, sizeof code);
-  put32(out + 2, teb_offset);
-}
-
-}  // namespace x86_32
-}  // namespace detail
-THUNK_END_NAMESPACE
-
-#endif
-// ---- end thunk/detail/abi/x86_32.hpp -----------------------------------------
-#elif defined(THUNK_ARCH_AARCH64)
-// ---- begin thunk/detail/abi/aarch64.hpp --------------------------------------
-// AArch64 thunks (AAPCS64, Linux).
-//
-// Register contract. A slot is 16 bytes of code (4 instructions) beside 16
-// bytes of data (the context word, then the typed entry's address); the
-// context is the data slot's address. x16/x17 (IP0/IP1) and x9-x15 are
-// scratch at a call boundary; x8 (indirect result) is never touched, so
-// struct returns keep working.
-// Register path (context in x<n>, the next free integer argument register):
-//     adr  x<n>, data
-//     ldr  x16, [x<n>, #8]
-//     br   x16
-// General path:
-//     adr  x16, data
-//     b    stub
-// Stub (per-thread stack at a fixed offset from tpidr_el0):
-//     mrs  x17, tpidr_el0
-//     ldr  x9, offset              ; literal after the code
-//     add  x17, x17, x9            ; x17 = &stack.depth
-//     ldr  x9, [x17]
-//     add  x9, x9, #1
-//     str  x9, [x17]               ; reserve (not atomic; signal nesting is LIFO)
-//     and  x9, x9, #63
-//     add  x10, x17, #8            ; &stack.slots[0]
-//     str  x16, [x10, x9, lsl #3]  ; write the reserved slot
-//     ldr  x17, [x16, #8]
-//     br   x17
-//     .quad offset
-#ifndef THUNK_DETAIL_ABI_AARCH64_HPP
-#define THUNK_DETAIL_ABI_AARCH64_HPP
-
-#include <cstdint>
-#include <cstring>
-
-THUNK_BEGIN_NAMESPACE
-namespace detail {
-namespace aarch64 {
-
-constexpr std::size_t slot_size = 16;
-constexpr std::size_t stub_slots = 4;
-/// x0..x7 then the general path.
-enum kind : int { x0, x1, x2, x3, x4, x5, x6, x7, general, kind_count };
-
-constexpr std::uint32_t adr(unsigned rd, std::int64_t offset) {
-  return 0x10000000u | ((static_cast<std::uint32_t>(offset) & 3u) << 29) |
-         (((static_cast<std::uint32_t>(offset >> 2)) & 0x7FFFFu) << 5) | rd;
-}
-constexpr std::uint32_t ldr_x16_plus8(unsigned rn) { return (0xF9400470u & ~(31u << 5)) | (rn << 5); }
-constexpr std::uint32_t br_x16 = 0xD61F0200u;
-constexpr std::uint32_t b(std::int64_t offset) {
-  return 0x14000000u | (static_cast<std::uint32_t>(offset >> 2) & 0x3FFFFFFu);
-}
-constexpr std::uint32_t brk0 = 0xD4200000u;
-
-inline void put(std::uint8_t* p, std::uint32_t w) { std::memcpy(p, &w, 4); }
-
-inline void write_slot(std::uint8_t* out, std::uintptr_t at, std::uintptr_t data, std::uintptr_t stub, int k) {
-  const std::int64_t to_data = static_cast<std::int64_t>(data) - static_cast<std::int64_t>(at);
-  if (k != general) {
-    put(out + 0, adr(static_cast<unsigned>(k), to_data));      // adr  x<k>, data
-    put(out + 4, ldr_x16_plus8(static_cast<unsigned>(k)));     // ldr  x16, [x<k>, #8]
-    put(out + 8, br_x16);                                      // br   x16
-    put(out + 12, brk0);                                       // brk  #0
-  } else {
-    put(out + 0, adr(16, to_data));                                                         // adr x16, data
-    put(out + 4, b(static_cast<std::int64_t>(stub) - static_cast<std::int64_t>(at + 4)));   // b   stub
-    put(out + 8, brk0);
-    put(out + 12, brk0);
-  }
-}
-
-constexpr std::size_t stub_literal_offset = 48;
-
-inline void write_linux_stub(std::uint8_t* out, std::int64_t depth) {
-  const std::uint32_t code[] = {
-      0xD53BD051u,  // mrs  x17, tpidr_el0
-      0x58000169u,  // ldr  x9, literal (pc + 44: byte 48)
-      0x8B090231u,  // add  x17, x17, x9
-      0xF9400229u,  // ldr  x9, [x17]
-      0x91000529u,  // add  x9, x9, #1
-      0xF9000229u,  // str  x9, [x17]
-      0x92401529u,  // and  x9, x9, #63
-      0x9100222Au,  // add  x10, x17, #8
-      0xF8297950u,  // str  x16, [x10, x9, lsl #3]
-      0xF9400611u,  // ldr  x17, [x16, #8]
-      0xD61F0220u,  // br   x17
-      0xD4200000u,  // brk  #0
-  };
-  static_assert(sizeof code + 8 <= stub_slots * slot_size, "stub fits its slots");
-  std::memcpy(out, code, sizeof code);
-  std::memcpy(out + stub_literal_offset, &depth, 8);  // the literal the ldr reads
-}
-
-}  // namespace aarch64
-}  // namespace detail
-THUNK_END_NAMESPACE
-
-#endif
-// ---- end thunk/detail/abi/aarch64.hpp ----------------------------------------
-#elif defined(THUNK_ARCH_RISCV64)
-// ---- begin thunk/detail/abi/riscv64.hpp --------------------------------------
-// RISC-V 64 thunks (LP64D, Linux).
-//
-// Register contract. Every closure takes the general path here (the
-// register-path classification — floats spilling into integer registers,
-// structs split across registers — is not done for RISC-V yet). A slot is 16
-// bytes of code beside 16 bytes of data (context word, entry); t0-t3 are
-// temporaries the caller does not expect to survive a call.
-//     auipc t1, %pcrel_hi(data)
-//     addi  t1, t1, %pcrel_lo(data)   ; t1 = context
-//     jal   zero, stub
-//     ebreak
-// Stub (per-thread stack at a fixed offset from tp):
-//     auipc t2, 0
-//     ld    t2, 48(t2)                ; the literal: offset of the stack from tp
-//     add   t2, tp, t2                ; &stack.depth
-//     ld    t3, 0(t2)
-//     addi  t3, t3, 1
-//     sd    t3, 0(t2)                 ; reserve (not atomic; signal nesting is LIFO)
-//     andi  t3, t3, 63
-//     slli  t3, t3, 3
-//     add   t3, t3, t2
-//     sd    t1, 8(t3)                 ; write the reserved slot
-//     ld    t0, 8(t1)                 ; entry
-//     jalr  zero, 0(t0)
-//     .dword offset                   ; at byte 48
-#ifndef THUNK_DETAIL_ABI_RISCV64_HPP
-#define THUNK_DETAIL_ABI_RISCV64_HPP
-
-#include <cstdint>
-#include <cstring>
-
-THUNK_BEGIN_NAMESPACE
-namespace detail {
-namespace riscv64 {
-
-constexpr std::size_t slot_size = 16;
-constexpr std::size_t stub_slots = 4;
-constexpr std::size_t stub_literal_offset = 48;
-enum kind : int { general, kind_count };
-
-constexpr unsigned t1 = 6;
-
-constexpr std::uint32_t auipc(unsigned rd, std::uint32_t hi20) { return (hi20 << 12) | (rd << 7) | 0x17u; }
-constexpr std::uint32_t addi(unsigned rd, unsigned rs1, std::int32_t imm12) {
-  return ((static_cast<std::uint32_t>(imm12) & 0xFFFu) << 20) | (rs1 << 15) | (rd << 7) | 0x13u;
-}
-constexpr std::uint32_t jal_zero(std::int64_t off) {
-  const auto o = static_cast<std::uint32_t>(off);
-  return (((o >> 20) & 1u) << 31) | (((o >> 1) & 0x3FFu) << 21) | (((o >> 11) & 1u) << 20) |
-         (((o >> 12) & 0xFFu) << 12) | 0x6Fu;
-}
-constexpr std::uint32_t ebreak = 0x00100073u;
-
-inline void put(std::uint8_t* p, std::uint32_t w) { std::memcpy(p, &w, 4); }
-
-inline void write_slot(std::uint8_t* out, std::uintptr_t at, std::uintptr_t data, std::uintptr_t stub, int) {
-  const std::int64_t off = static_cast<std::int64_t>(data) - static_cast<std::int64_t>(at);
-  const std::int64_t hi = (off + 0x800) >> 12;
-  const std::int64_t lo = off - (hi << 12);
-  put(out + 0, auipc(t1, static_cast<std::uint32_t>(hi) & 0xFFFFFu));                           // auipc t1, hi
-  put(out + 4, addi(t1, t1, static_cast<std::int32_t>(lo)));                                    // addi t1, t1, lo
-  put(out + 8, jal_zero(static_cast<std::int64_t>(stub) - static_cast<std::int64_t>(at + 8)));  // j stub
-  put(out + 12, ebreak);
-}
-
-inline void write_linux_stub(std::uint8_t* out, std::int64_t depth) {
-  const std::uint32_t code[] = {
-      0x00000397u,  // auipc t2, 0
-      0x0303B383u,  // ld    t2, 48(t2)
-      0x007203B3u,  // add   t2, tp, t2
-      0x0003BE03u,  // ld    t3, 0(t2)
-      0x001E0E13u,  // addi  t3, t3, 1
-      0x01C3B023u,  // sd    t3, 0(t2)
-      0x03FE7E13u,  // andi  t3, t3, 63
-      0x003E1E13u,  // slli  t3, t3, 3
-      0x007E0E33u,  // add   t3, t3, t2
-      0x006E3423u,  // sd    t1, 8(t3)
-      0x00833283u,  // ld    t0, 8(t1)
-      0x00028067u,  // jalr  zero, 0(t0)
-  };
-  static_assert(sizeof code == stub_literal_offset, "the literal follows the code");
-  std::memcpy(out, code, sizeof code);
-  std::memcpy(out + stub_literal_offset, &depth, 8);
-  put(out + 56, ebreak);
-  put(out + 60, ebreak);
-}
-
-}  // namespace riscv64
-}  // namespace detail
-THUNK_END_NAMESPACE
-
-#endif
-// ---- end thunk/detail/abi/riscv64.hpp ----------------------------------------
-#elif defined(THUNK_ARCH_ARM32)
-// ---- begin thunk/detail/abi/arm32.hpp ----------------------------------------
-// ARMv7 thunks (AAPCS with VFP, Linux), written in ARM state; the typed
-// entries are usually Thumb-2, reached by `ldr pc`, which interworks.
-//
-// Register contract. Every closure takes the general path here (the core
-// argument registers r0-r3 are also where 64-bit values pair up, so no
-// register is provably free without a full classification). ip (r12) is the
-// intra-procedure scratch register; the stub needs two more and borrows r0
-// and r1 on the stack for the few instructions that need them — the
-// caller's stack arguments above them are untouched. A slot is 16 bytes of
-// code beside 8 bytes of data (context word, entry).
-//     movw ip, #:lower16:data
-//     movt ip, #:upper16:data
-//     b    stub
-//     udf  #0
-// Stub (per-thread stack at a fixed offset from TPIDRURO):
-//     push {r0, r1}
-//     mrc  p15, 0, r0, c13, c0, 3     ; thread pointer
-//     ldr  r1, [pc, #32]              ; the literal at byte 48
-//     add  r0, r0, r1                 ; &stack.depth
-//     ldr  r1, [r0]
-//     add  r1, r1, #1
-//     str  r1, [r0]                   ; reserve (signal nesting is LIFO)
-//     and  r1, r1, #63
-//     add  r1, r0, r1, lsl #2
-//     str  ip, [r1, #4]               ; write the reserved slot
-//     pop  {r0, r1}
-//     ldr  pc, [ip, #4]               ; entry
-//     .word offset
-#ifndef THUNK_DETAIL_ABI_ARM32_HPP
-#define THUNK_DETAIL_ABI_ARM32_HPP
-
-#include <cstdint>
-#include <cstring>
-
-THUNK_BEGIN_NAMESPACE
-namespace detail {
-namespace arm32 {
-
-constexpr std::size_t slot_size = 16;
-constexpr std::size_t stub_slots = 4;
-constexpr std::size_t stub_literal_offset = 48;
-enum kind : int { general, kind_count };
-
-constexpr std::uint32_t movw_ip(std::uint32_t v) { return 0xE300C000u | ((v >> 12 & 0xFu) << 16) | (v & 0xFFFu); }
-constexpr std::uint32_t movt_ip(std::uint32_t v) {
-  return 0xE340C000u | ((v >> 28 & 0xFu) << 16) | (v >> 16 & 0xFFFu);
-}
-constexpr std::uint32_t b(std::int64_t off) { return 0xEA000000u | (static_cast<std::uint32_t>((off - 8) >> 2) & 0xFFFFFFu); }
-constexpr std::uint32_t udf0 = 0xE7F000F0u;
-
-inline void put(std::uint8_t* p, std::uint32_t w) { std::memcpy(p, &w, 4); }
-
-inline void write_slot(std::uint8_t* out, std::uintptr_t at, std::uintptr_t data, std::uintptr_t stub, int) {
-  const auto d = static_cast<std::uint32_t>(data);
-  put(out + 0, movw_ip(d));                                                                  // movw ip, lo16
-  put(out + 4, movt_ip(d));                                                                  // movt ip, hi16
-  put(out + 8, b(static_cast<std::int64_t>(stub) - static_cast<std::int64_t>(at + 8)));      // b stub
-  put(out + 12, udf0);
-}
-
-inline void write_linux_stub(std::uint8_t* out, std::int64_t depth) {
-  const std::uint32_t code[] = {
-      0xE92D0003u,  // push {r0, r1}
-      0xEE1D0F70u,  // mrc  p15, 0, r0, c13, c0, 3
-      0xE59F1020u,  // ldr  r1, [pc, #32]
-      0xE0800001u,  // add  r0, r0, r1
-      0xE5901000u,  // ldr  r1, [r0]
-      0xE2811001u,  // add  r1, r1, #1
-      0xE5801000u,  // str  r1, [r0]
-      0xE201103Fu,  // and  r1, r1, #63
-      0xE0801101u,  // add  r1, r0, r1, lsl #2
-      0xE581C004u,  // str  ip, [r1, #4]
-      0xE8BD0003u,  // pop  {r0, r1}
-      0xE59CF004u,  // ldr  pc, [ip, #4]
-  };
-  static_assert(sizeof code == stub_literal_offset, "the literal follows the code");
-  std::memcpy(out, code, sizeof code);
-  put(out + stub_literal_offset, static_cast<std::uint32_t>(depth));
-  put(out + 52, udf0);
-  put(out + 56, udf0);
-  put(out + 60, udf0);
-}
-
-}  // namespace arm32
-}  // namespace detail
-THUNK_END_NAMESPACE
-
-#endif
-// ---- end thunk/detail/abi/arm32.hpp ------------------------------------------
-#endif
-
-THUNK_BEGIN_NAMESPACE
-namespace detail {
-
-#if defined(THUNK_ARCH_X86_64)
-namespace abi = x86_64;
-#elif defined(THUNK_ARCH_X86_32)
-namespace abi = x86_32;
-#elif defined(THUNK_ARCH_AARCH64)
-namespace abi = aarch64;
-#elif defined(THUNK_ARCH_RISCV64)
-namespace abi = riscv64;
-#elif defined(THUNK_ARCH_ARM32)
-namespace abi = arm32;
-#endif
-
-/// Takes exactly one integer argument register in every ABI here: integers
-/// up to 64 bits, enums, pointers, references, nullptr_t.
-template <class T>
-inline constexpr bool is_integer_class =
-    std::is_reference<T>::value || std::is_pointer<T>::value || std::is_null_pointer<T>::value ||
-    ((std::is_integral<T>::value || std::is_enum<T>::value) &&
-     sizeof(std::conditional_t<std::is_void<T>::value, char, T>) <= 8);
-
-/// Takes a vector register and no integer one.
-template <class T>
-inline constexpr bool is_float_class = std::is_same<T, float>::value || std::is_same<T, double>::value;
-
-template <class R>
-inline constexpr bool is_scalar_return =
-    std::is_void<R>::value || is_integer_class<R> || is_float_class<R> || std::is_same<R, long double>::value;
-
-template <class... A>
-inline constexpr std::size_t integer_count = (std::size_t{0} + ... + (is_integer_class<A> ? 1 : 0));
-
-template <class... A>
-inline constexpr bool all_scalar = (true && ... && (is_integer_class<A> || is_float_class<A>));
-
-#if defined(THUNK_HAS_CLOSURE) && THUNK_HAS_CLOSURE
-
-/// The kind (register, or general) for a signature in convention CC.
-template <class CC, class R, class... A>
-struct register_kind {
-  static constexpr int value = abi::general;
-};
-
-#  if defined(THUNK_ARCH_X86_64)
-// System V: integer arguments take rdi, rsi, rdx, rcx, r8, r9 in order;
-// float/double take xmm registers. Structs, long double, __int128 and
-// returns through a hidden pointer (which takes rdi) leave the general path.
-template <class R, class... A>
-struct register_kind<sysv64_cc, R, A...> {
-  static constexpr int order[6] = {x86_64::rdi, x86_64::rsi, x86_64::rdx, x86_64::rcx, x86_64::r8, x86_64::r9};
-  static constexpr int value = (all_scalar<A...> && is_scalar_return<R> && integer_count<A...> < 6)
-                                   ? order[integer_count<A...> < 6 ? integer_count<A...> : 0]
-                                   : x86_64::general;
-};
-// Microsoft x64: argument n takes the n-th of rcx, rdx, r8, r9 whatever its
-// type (a struct is passed in it or by reference); a struct return adds a
-// hidden first argument, so those take the general path; so does long double,
-// which GCC returns through memory under ms_abi on Linux.
-template <class R, class... A>
-struct register_kind<win64_cc, R, A...> {
-  static constexpr int order[4] = {x86_64::rcx, x86_64::rdx, x86_64::r8, x86_64::r9};
-  static constexpr int value = (is_scalar_return<R> && !std::is_same<R, long double>::value && sizeof...(A) < 4)
-                                   ? order[sizeof...(A) < 4 ? sizeof...(A) : 0]
-                                   : x86_64::general;
-};
-#  elif defined(THUNK_ARCH_AARCH64)
-// AAPCS64: integer arguments take x0..x7; float/double take v registers; a
-// struct return goes through x8, which shifts nothing.
-template <class R, class... A>
-struct register_kind<aapcs64_cc, R, A...> {
-  static constexpr int value =
-      (all_scalar<A...> && integer_count<A...> < 8) ? static_cast<int>(integer_count<A...>) : aarch64::general;
-};
-#  endif
-
-#endif
-
-}  // namespace detail
-THUNK_END_NAMESPACE
-
-#endif
-// ---- end thunk/detail/abi.hpp ------------------------------------------------
-// ---- begin thunk/detail/slot_pool.hpp ----------------------------------------
-// Where closures live: one pool of thunk slots per kind (which register
-// gets the context, or the general path), carved from sealed chunks.
-//
-// Creating a closure is a pop from a per-thread cache and two stores into
-// the data page: no system call, no lock, no instruction-cache flush in the
-// steady state. Destroying one poisons its data slot (a call through it
-// reports the closure's type and stops the process) and retires the slot;
-// retired slots wait in a process-wide FIFO quarantine and are reused only
-// after `quarantine_slots` later destructions. Chunks are kept for reuse: the
-// memory held is bounded by the peak number of live closures plus the
-// quarantine, not returned to the system (docs/closure.md).
-#ifndef THUNK_DETAIL_SLOT_POOL_HPP
-#define THUNK_DETAIL_SLOT_POOL_HPP
-
-#include <cstddef>
-#include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <deque>
-#include <mutex>
-#include <new>
-#include <system_error>
-#include <utility>
-#include <vector>
-
-// ---- begin thunk/detail/executable_memory.hpp --------------------------------
-// Chunks of thunk code: pages written once from the ABI's template and then
-// sealed read+execute, beside private read+write data pages. No page is ever
-// writable and executable at once.
-//
-// Layout of a chunk (aligned to its own power-of-two size, so a thunk's
-// address alone finds its data slot):
-//     [ code: slots of abi::slot_size bytes ][ data: slots of 2 pointers ]
-// The first abi::stub_slots code slots hold the general path's stub.
-//
-// Sealing, in order of preference (the first that works is remembered):
-//  1. mprotect: map read+write, write, mprotect to read+execute.
-//  2. memfd (Linux): write through a read+write view of a memfd, unmap it,
-//     map the memfd read+execute in place. The kernel's W^X enforcement
-//     (PR_SET_MDWE) refuses 1 and allows 2.
-// Both refused: errc::executable_memory_refused, nothing leaked.
-// Windows: VirtualAlloc read+write, VirtualProtect to execute+read.
-#ifndef THUNK_DETAIL_EXECUTABLE_MEMORY_HPP
-#define THUNK_DETAIL_EXECUTABLE_MEMORY_HPP
-
-#include <atomic>
-#include <cerrno>
-#include <cstddef>
-#include <cstdint>
-#include <system_error>
-
-
-#if defined(THUNK_OS_WINDOWS)
-#  ifndef WIN32_LEAN_AND_MEAN
-#    define WIN32_LEAN_AND_MEAN
-#  endif
-#  ifndef NOMINMAX
-#    define NOMINMAX
-#  endif
-#  include <windows.h>
-#else
-#  include <sys/mman.h>
-#  include <sys/syscall.h>
-#  include <unistd.h>
-#endif
-
-THUNK_BEGIN_NAMESPACE
-namespace detail {
-
-struct chunk_geometry {
-  std::size_t code_bytes;  // a multiple of the page size
-  std::size_t data_bytes;
-  std::size_t alignment;   // power of two >= code_bytes + data_bytes
-};
-
-inline std::size_t system_page_size() noexcept {
-#if defined(THUNK_OS_WINDOWS)
-  SYSTEM_INFO si;
-  GetSystemInfo(&si);
-  return si.dwPageSize;
-#else
-  long p = sysconf(_SC_PAGESIZE);
-  return p > 0 ? static_cast<std::size_t>(p) : 4096;
-#endif
-}
-
-/// The geometry for slots of SlotSize bytes: a compile-time constant, so a
-/// thunk's data slot is found with a mask and two shifts. 64 KiB of code is a
-/// whole number of pages for 4, 16 and 64 KiB pages (the largest in use);
-/// map_chunk refuses a larger page size.
-template <std::size_t SlotSize>
-constexpr chunk_geometry make_geometry() noexcept {
-  const std::size_t code = std::size_t{64} * 1024;
-  const std::size_t data = code / SlotSize * 2 * sizeof(void*);
-  std::size_t align = 1;
-  while (align < code + data) align <<= 1;
-  return chunk_geometry{code, data, align};
-}
-
-enum class sealing : int { unknown, mprotect, memfd, refused };
-
-inline std::atomic<int>& sealing_choice() noexcept {
-  static std::atomic<int> choice{static_cast<int>(sealing::unknown)};
-  return choice;
-}
-
-/// Writes the code of one chunk: fill(rw_view, final_address).
-using fill_code_fn = void (*)(unsigned char* rw, std::uintptr_t at, void* arg);
-
-#if defined(THUNK_OS_WINDOWS)
-
-inline void* map_chunk(const chunk_geometry& g, fill_code_fn fill, void* arg, std::error_code& ec) noexcept {
-  const std::size_t total = g.code_bytes + g.data_bytes;
-  if (g.code_bytes % system_page_size() != 0) {
-    ec = make_error_code(errc::unsupported_target);
-    return nullptr;
-  }
-  for (int attempt = 0; attempt < 16; ++attempt) {
-    void* probe = VirtualAlloc(nullptr, g.alignment * 2, MEM_RESERVE, PAGE_NOACCESS);
-    if (!probe) break;
-    auto aligned = (reinterpret_cast<std::uintptr_t>(probe) + g.alignment - 1) & ~(g.alignment - 1);
-    VirtualFree(probe, 0, MEM_RELEASE);
-    void* p = VirtualAlloc(reinterpret_cast<void*>(aligned), total, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
-    if (!p) continue;  // another thread took the range: try again
-    fill(static_cast<unsigned char*>(p), aligned, arg);
-    DWORD old;
-    if (!VirtualProtect(p, g.code_bytes, PAGE_EXECUTE_READ, &old)) {
-      VirtualFree(p, 0, MEM_RELEASE);
-      ec = make_error_code(errc::executable_memory_refused);
-      return nullptr;
-    }
-    FlushInstructionCache(GetCurrentProcess(), p, g.code_bytes);
-    return p;
-  }
-  ec = make_error_code(errc::out_of_memory);
-  return nullptr;
-}
-
-#else
-
-inline void flush_code(void* p, std::size_t n) noexcept {
-  char* b = static_cast<char*>(p);
-  __builtin___clear_cache(b, b + n);
-}
-
-inline bool seal_with_mprotect(void* p, const chunk_geometry& g) noexcept {
-  if (mprotect(p, g.code_bytes, PROT_READ | PROT_EXEC) != 0) return false;
-  flush_code(p, g.code_bytes);
-  return true;
-}
-
-inline bool seal_with_memfd(void* p, const chunk_geometry& g, fill_code_fn fill, void* arg) noexcept {
-#  if defined(SYS_memfd_create)
-  const int fd = static_cast<int>(syscall(SYS_memfd_create, "thunk-code", 1u /* MFD_CLOEXEC */));
-  if (fd < 0) return false;
-  bool ok = false;
-  if (ftruncate(fd, static_cast<off_t>(g.code_bytes)) == 0) {
-    void* rw = mmap(nullptr, g.code_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (rw != MAP_FAILED) {
-      fill(static_cast<unsigned char*>(rw), reinterpret_cast<std::uintptr_t>(p), arg);
-      munmap(rw, g.code_bytes);  // the writable view is gone before the code can run
-      void* rx = mmap(p, g.code_bytes, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, fd, 0);
-      ok = rx == p;
-      if (ok) flush_code(p, g.code_bytes);
-    }
-  }
-  close(fd);
-  return ok;
-#  else
-  (void)p, (void)g, (void)fill, (void)arg;
-  return false;
-#  endif
-}
-
-inline void* map_aligned(const chunk_geometry& g) noexcept {
-  const std::size_t total = g.code_bytes + g.data_bytes;
-  void* raw = mmap(nullptr, g.alignment * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                   -1, 0);
-  if (raw == MAP_FAILED) return nullptr;
-  const auto begin = reinterpret_cast<std::uintptr_t>(raw);
-  const auto aligned = (begin + g.alignment - 1) & ~(g.alignment - 1);
-  if (aligned > begin) munmap(raw, aligned - begin);
-  const auto end = begin + g.alignment * 2;
-  if (aligned + total < end) munmap(reinterpret_cast<void*>(aligned + total), end - (aligned + total));
-  return reinterpret_cast<void*>(aligned);
-}
-
-/// A new chunk with its code written by fill and sealed, or null and ec set.
-inline void* map_chunk(const chunk_geometry& g, fill_code_fn fill, void* arg, std::error_code& ec) noexcept {
-  if (g.code_bytes % system_page_size() != 0) {
-    ec = make_error_code(errc::unsupported_target);
-    return nullptr;
-  }
-  void* p = map_aligned(g);
-  if (!p) {
-    ec = make_error_code(errc::out_of_memory);
-    return nullptr;
-  }
-  const auto choice = static_cast<sealing>(sealing_choice().load(std::memory_order_relaxed));
-  if (choice == sealing::unknown || choice == sealing::mprotect) {
-    fill(static_cast<unsigned char*>(p), reinterpret_cast<std::uintptr_t>(p), arg);
-    if (seal_with_mprotect(p, g)) {
-      sealing_choice().store(static_cast<int>(sealing::mprotect), std::memory_order_relaxed);
-      return p;
-    }
-  }
-  if (choice != sealing::refused && seal_with_memfd(p, g, fill, arg)) {
-    sealing_choice().store(static_cast<int>(sealing::memfd), std::memory_order_relaxed);
-    return p;
-  }
-  munmap(p, g.code_bytes + g.data_bytes);
-  ec = make_error_code(errc::executable_memory_refused);
-  return nullptr;
-}
-
-#endif
-
-}  // namespace detail
-THUNK_END_NAMESPACE
-
-#endif
-// ---- end thunk/detail/executable_memory.hpp ----------------------------------
-// ---- begin thunk/detail/thread_context.hpp -----------------------------------
-// The general path's per-thread context: where a thunk leaves the context
-// for an entry that has no spare register to receive it.
-//
-// Linux: a small stack in an initial-exec thread_local, at a fixed offset
-// from the thread pointer that is measured once. The thunk reserves a slot
-// (depth + 1) and then writes it; the entry reads its slot and releases it
-// first thing. A signal handler's thunk that lands in between nests LIFO, so
-// each entry sees its own context. Depth only counts thunks that have jumped
-// but whose entry has not yet read: recursion through closures does not
-// grow it.
-// Windows: no asynchronous signals, so one TLS slot in the TEB is enough
-// (TlsAlloc; MinGW's thread_local is emulated and has no fixed offset).
-#ifndef THUNK_DETAIL_THREAD_CONTEXT_HPP
-#define THUNK_DETAIL_THREAD_CONTEXT_HPP
-
-#include <atomic>
-#include <cstddef>
-#include <cstdint>
-
-
-#if defined(THUNK_OS_WINDOWS)
-#  ifndef WIN32_LEAN_AND_MEAN
-#    define WIN32_LEAN_AND_MEAN
-#  endif
-#  ifndef NOMINMAX
-#    define NOMINMAX
-#  endif
-#  include <windows.h>
-#  include <intrin.h>
-#endif
-
-THUNK_BEGIN_NAMESPACE
-namespace detail {
-
-#if defined(THUNK_OS_LINUX)
-
-constexpr std::size_t context_stack_size = 64;  // a power of two: the thunk masks the index
-
-struct context_stack {
-  std::uintptr_t depth;
-  void* slots[context_stack_size];
-};
-
-// initial-exec: a fixed offset from the thread pointer for every thread.
-inline thread_local context_stack thread_contexts __attribute__((tls_model("initial-exec"))) = {};
-
-inline char* thread_pointer() noexcept {
-#  if defined(THUNK_ARCH_X86_64)
-  char* tp;
-  __asm__("mov %%fs:0, %0" : "=r"(tp));
-  return tp;
-#  elif defined(THUNK_ARCH_X86_32)
-  char* tp;
-  __asm__("mov %%gs:0, %0" : "=r"(tp));
-  return tp;
-#  else
-  return static_cast<char*>(__builtin_thread_pointer());
-#  endif
-}
-
-/// Offset of this thread's context stack from its thread pointer; the same
-/// for every thread (initial-exec TLS).
-inline std::ptrdiff_t context_stack_offset() noexcept {
-  return reinterpret_cast<char*>(&thread_contexts) - thread_pointer();
-}
-
-/// The entry's first act on the general path: take its context and release
-/// the slot. The signal fences keep the compiler from releasing the slot
-/// before reading it.
-inline void* pop_thread_context() noexcept {
-  context_stack& s = thread_contexts;
-  const std::uintptr_t d = s.depth;
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  void* ctx = s.slots[d & (context_stack_size - 1)];
-  std::atomic_signal_fence(std::memory_order_seq_cst);
-  s.depth = d - 1;
-  return ctx;
-}
-
-#elif defined(THUNK_OS_WINDOWS)
-
-/// The TLS index every thunk writes (TEB TlsSlots[index]); TLS_OUT_OF_INDEXES
-/// or >= 64 (no fixed TEB offset) when unavailable.
-inline DWORD context_tls_index() noexcept {
-  static const DWORD index = TlsAlloc();
-  return index;
-}
-
-inline bool context_tls_usable() noexcept {
-  const DWORD i = context_tls_index();
-  return i != TLS_OUT_OF_INDEXES && i < 64;
-}
-
-#  if defined(THUNK_ARCH_X86_64)
-inline std::uint32_t context_teb_offset() noexcept { return 0x1480u + 8u * context_tls_index(); }
-inline void* pop_thread_context() noexcept {
-  return reinterpret_cast<void*>(__readgsqword(0x1480u + 8u * context_tls_index()));
-}
-#  else
-inline std::uint32_t context_teb_offset() noexcept { return 0xE10u + 4u * context_tls_index(); }
-inline void* pop_thread_context() noexcept {
-  return reinterpret_cast<void*>(__readfsdword(0xE10u + 4u * context_tls_index()));
-}
-#  endif
-
-#endif
-
-}  // namespace detail
-THUNK_END_NAMESPACE
-
-#endif
-// ---- end thunk/detail/thread_context.hpp -------------------------------------
-
-THUNK_BEGIN_NAMESPACE
-namespace detail {
-
-/// A slot's data: what the thunk hands over (the address of `word`) and
-/// where it jumps.
-struct slot_data {
-  void* word;   // the callable itself (small, trivial) or its heap box
-  void* entry;  // the typed entry
-};
-static_assert(sizeof(slot_data) == 2 * sizeof(void*), "the thunks address entry at word + one pointer");
-
-constexpr std::size_t quarantine_slots = 4096;         // process-wide (slots of exited threads)
-constexpr std::size_t thread_quarantine_slots = 1024;  // per thread and kind
-constexpr std::size_t cache_batch = 64;
-
-/// One geometry for every chunk of this target: a compile-time constant.
-inline constexpr chunk_geometry closure_geometry = make_geometry<abi::slot_size>();
-
-constexpr std::uintptr_t chunk_base(std::uintptr_t code) noexcept {
-  return code & ~(closure_geometry.alignment - 1);
-}
-
-/// The data slot of the thunk at `code`.
-inline slot_data* data_of(std::uintptr_t code) noexcept {
-  constexpr chunk_geometry g = closure_geometry;
-  const std::uintptr_t base = chunk_base(code);
-  const std::uintptr_t index = (code - base) / abi::slot_size;
-  return reinterpret_cast<slot_data*>(base + g.code_bytes + index * sizeof(slot_data));
-}
-
-/// The thunk whose data slot is `data`.
-inline std::uintptr_t code_of(const void* data) noexcept {
-  const chunk_geometry& g = closure_geometry;
-  const auto d = reinterpret_cast<std::uintptr_t>(data);
-  const std::uintptr_t base = chunk_base(d);
-  return base + (d - base - g.code_bytes) / sizeof(slot_data) * abi::slot_size;
-}
-
-// ---- poison ------------------------------------------------------------------
-
-[[noreturn]] inline void destroyed_closure_called(void* ctx) noexcept {
-  auto* data = static_cast<slot_data*>(ctx);
-  char name[256];
-  extract_type_name(static_cast<const char*>(data->word), name, sizeof name);
-  std::fprintf(stderr,
-               "thunk: fatal: a destroyed thunk::closure<%s> was called through its stale pointer %p; "
-               "the C code kept the callback after the closure was destroyed\n",
-               name, reinterpret_cast<void*>(code_of(ctx)));
-  std::fflush(stderr);
-  std::abort();
-}
-
-/// Receives the context where kind K puts it.
-template <int K, bool General = (K == abi::general),
-          class Seq = std::make_index_sequence<(K < abi::general ? K : 0)>>
-struct poison_trap;
-
-#if defined(THUNK_ARCH_X86_64)
-// x86-64 kinds are registers in System V order: rdi, rsi, rdx, rcx, r8, r9.
-template <int K, std::size_t... I>
-struct poison_trap<K, false, std::index_sequence<I...>> {
-  static __attribute__((sysv_abi)) void trap(decltype(I, std::uintptr_t())..., void* ctx) noexcept {
-    destroyed_closure_called(ctx);
-  }
-};
-#elif defined(THUNK_ARCH_AARCH64)
-template <int K, std::size_t... I>
-struct poison_trap<K, false, std::index_sequence<I...>> {
-  static void trap(decltype(I, std::uintptr_t())..., void* ctx) noexcept { destroyed_closure_called(ctx); }
-};
-#endif
-template <int K, class Seq>
-struct poison_trap<K, true, Seq> {
-  static void trap() noexcept { destroyed_closure_called(pop_thread_context()); }
-};
-
-template <int Kind>
-inline void* poison_entry() noexcept {
-  return reinterpret_cast<void*>(&poison_trap<Kind>::trap);
-}
-
-// ---- pools -------------------------------------------------------------------
-
-class slot_pool {
- public:
-  explicit slot_pool(int kind) noexcept : kind_(kind) {}
-
-  /// Writes up to `n` slots to `out` and returns how many (none: ec set).
-  std::size_t take(std::uintptr_t* out, std::size_t n, std::error_code& ec) noexcept {
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::size_t got = 0;
-    while (got < n && !ready_.empty()) {
-      out[got++] = ready_.back();
-      ready_.pop_back();
-    }
-    while (got < n) {
-      if (next_ == end_ && !grow(ec)) break;
-      out[got++] = next_;
-      next_ += abi::slot_size;
-    }
-    return got;
-  }
-
-  /// Slots that already served their quarantine (or were never handed out).
-  void give_ready(const std::uintptr_t* slots, std::size_t n) noexcept {
-    std::lock_guard<std::mutex> lock(mutex_);
-#if THUNK_HAS_EXCEPTIONS
-    try {
-#endif
-      ready_.insert(ready_.end(), slots, slots + n);
-#if THUNK_HAS_EXCEPTIONS
-    } catch (...) {
-    }
-#endif
-  }
-
-  /// Retired (poisoned) slots enter the quarantine; the oldest leave it.
-  void retire(const std::uintptr_t* slots, std::size_t n) noexcept {
-    std::lock_guard<std::mutex> lock(mutex_);
-#if THUNK_HAS_EXCEPTIONS
-    try {
-#endif
-      quarantine_.insert(quarantine_.end(), slots, slots + n);
-      while (quarantine_.size() > quarantine_slots) {
-        ready_.push_back(quarantine_.front());
-        quarantine_.pop_front();
-      }
-#if THUNK_HAS_EXCEPTIONS
-    } catch (...) {
-      // Out of memory for bookkeeping: the slots stay poisoned and unused.
-    }
-#endif
-  }
-
- private:
-  struct fill_args {
-    int kind;
-  };
-
-  static void fill(unsigned char* rw, std::uintptr_t at, void* arg) {
-    const int kind = static_cast<fill_args*>(arg)->kind;
-    const chunk_geometry& g = closure_geometry;
-    const std::uintptr_t stub = at;
-#if defined(THUNK_OS_LINUX)
-    const std::ptrdiff_t depth = context_stack_offset();
-#  if defined(THUNK_ARCH_AARCH64) || defined(THUNK_ARCH_RISCV64) || defined(THUNK_ARCH_ARM32)
-    abi::write_linux_stub(rw, depth);
-#  else
-    abi::write_linux_stub(rw, depth, depth + static_cast<std::ptrdiff_t>(sizeof(std::uintptr_t)));
-#  endif
-#else
-    abi::write_windows_stub(rw, context_teb_offset());
-#endif
-    const std::size_t slots = g.code_bytes / abi::slot_size;
-    for (std::size_t i = abi::stub_slots; i < slots; ++i) {
-      const std::uintptr_t code = at + i * abi::slot_size;
-      const std::uintptr_t data = at + g.code_bytes + i * sizeof(slot_data);
-      abi::write_slot(rw + i * abi::slot_size, code, data, stub, kind);
-    }
-  }
-
-  bool grow(std::error_code& ec) noexcept {
-#if defined(THUNK_OS_WINDOWS)
-    if (kind_ == abi::general && !context_tls_usable()) {
-      ec = make_error_code(errc::thread_storage_unavailable);
-      return false;
-    }
-#endif
-    const chunk_geometry& g = closure_geometry;
-    fill_args args{kind_};
-    void* chunk = map_chunk(g, &slot_pool::fill, &args, ec);
-    if (!chunk) return false;
-    const auto base = reinterpret_cast<std::uintptr_t>(chunk);
-    next_ = base + abi::stub_slots * abi::slot_size;
-    end_ = base + g.code_bytes;
-    return true;
-  }
-
-  std::mutex mutex_;
-  std::vector<std::uintptr_t> ready_;
-  std::deque<std::uintptr_t> quarantine_;
-  std::uintptr_t next_ = 0, end_ = 0;
-  int kind_;
-};
-
-inline slot_pool& pool_of(int kind) noexcept {
-  // Never destroyed: closures may outlive static destruction (atexit handlers).
-  static slot_pool* const pools = [] {
-    auto* p = static_cast<slot_pool*>(::operator new(sizeof(slot_pool) * abi::kind_count));
-    for (int k = 0; k < abi::kind_count; ++k) new (p + k) slot_pool(k);
-    return p;
-  }();
-  return pools[kind];
-}
-
-// ---- per-thread caches ------------------------------------------------------------
-//
-// The fast path touches only a trivially initialised thread_local (no
-// constructor, no guard): fixed stacks of ready and retired slots per kind.
-// Retired slots then serve their quarantine in a per-thread FIFO ring (heap,
-// made on first use), so a thread that creates and destroys closures in a
-// loop reuses its own slots after `thread_quarantine_slots` destructions,
-// with no lock and no cache line shared with another thread. A second
-// thread_local with a destructor, touched on the slow path only, hands
-// everything to the process-wide pool when the thread exits.
-
-struct thread_quarantine {
-  std::uintptr_t ring[thread_quarantine_slots];
-  std::size_t head;
-  std::size_t count;
-  // Aged slots the ready stack had no room for: kept for this thread, so a
-  // working set of several hundred closures never goes through the pool.
-  std::uintptr_t spare[thread_quarantine_slots];
-  std::size_t spare_count;
-};
-
-struct thread_slot_stacks {
-  std::uintptr_t ready[abi::kind_count][2 * cache_batch];
-  std::uintptr_t retired[abi::kind_count][cache_batch];
-  thread_quarantine* quarantine[abi::kind_count];
-  std::uint32_t ready_count[abi::kind_count];
-  std::uint32_t retired_count[abi::kind_count];
-  bool registered;  // the flusher below exists for this thread
-  bool gone;        // thread exit (or static destruction after main's): use the pools
-};
-
-inline thread_local thread_slot_stacks thread_slots = {};
-
-struct thread_slot_flusher {
-  ~thread_slot_flusher() {
-    thread_slot_stacks& t = thread_slots;
-    t.gone = true;
-    for (int k = 0; k < abi::kind_count; ++k) {
-      if (t.ready_count[k]) pool_of(k).give_ready(t.ready[k], t.ready_count[k]);
-      if (thread_quarantine* q = t.quarantine[k]) {
-        if (q->spare_count) pool_of(k).give_ready(q->spare, q->spare_count);
-        // Oldest first, so the process-wide FIFO keeps the order.
-        for (std::size_t i = 0; i < q->count; ++i)
-          pool_of(k).retire(&q->ring[(q->head + i) % thread_quarantine_slots], 1);
-        delete q;
-        t.quarantine[k] = nullptr;
-      }
-      if (t.retired_count[k]) pool_of(k).retire(t.retired[k], t.retired_count[k]);
-      t.ready_count[k] = t.retired_count[k] = 0;
-    }
-  }
-};
-
-inline void register_thread_flusher() noexcept {
-  static thread_local thread_slot_flusher flusher;
-  (void)flusher;
-  thread_slots.registered = true;
-}
-
-/// Refills this thread's ready stack from the pool (the slow path).
-THUNK_DETAIL_NOINLINE inline std::uintptr_t refill_and_acquire(int kind, errc& failure) noexcept {
-  thread_slot_stacks& t = thread_slots;
-  if (thread_quarantine* q = t.quarantine[kind]; q && q->spare_count) {
-    std::size_t n = q->spare_count < cache_batch ? q->spare_count : cache_batch;
-    while (--n) t.ready[kind][t.ready_count[kind]++] = q->spare[--q->spare_count];
-    return q->spare[--q->spare_count];
-  }
-  std::uintptr_t got[cache_batch];
-  std::error_code ec;
-  const std::size_t n = pool_of(kind).take(got, t.gone ? 1 : cache_batch, ec);
-  if (n == 0) {
-    failure = ec ? static_cast<errc>(ec.value()) : errc::out_of_memory;
-    return 0;
-  }
-  if (!t.gone && !t.registered) register_thread_flusher();
-  for (std::size_t i = 1; i < n; ++i) t.ready[kind][t.ready_count[kind]++] = got[i];
-  return got[0];
-}
-
-/// A slot of kind Kind, or 0 with `failure` set. (No std::error_code on this
-/// path: constructing one calls into the standard library.)
-template <int Kind>
-inline std::uintptr_t acquire_slot(errc& failure) noexcept {
-  thread_slot_stacks& t = thread_slots;
-  if (THUNK_DETAIL_LIKELY(t.ready_count[Kind] != 0)) return t.ready[Kind][--t.ready_count[Kind]];
-  return refill_and_acquire(Kind, failure);
-}
-
-/// Moves this thread's retired slots into its quarantine ring; the slots
-/// that leave the ring become ready (here, or in the pool when full).
-THUNK_DETAIL_NOINLINE inline void flush_retired(int kind) noexcept {
-  thread_slot_stacks& t = thread_slots;
-  if (!t.registered && !t.gone) register_thread_flusher();
-  thread_quarantine*& q = t.quarantine[kind];
-  if (!q && !t.gone) q = new (std::nothrow) thread_quarantine();
-  if (!q) {
-    pool_of(kind).retire(t.retired[kind], t.retired_count[kind]);
-    t.retired_count[kind] = 0;
-    return;
-  }
-  std::uintptr_t spill[cache_batch];
-  std::size_t spilled = 0;
-  for (std::uint32_t i = 0; i < t.retired_count[kind]; ++i) {
-    const std::uintptr_t slot = t.retired[kind][i];
-    if (q->count < thread_quarantine_slots) {
-      q->ring[(q->head + q->count++) % thread_quarantine_slots] = slot;
-      continue;
-    }
-    const std::uintptr_t aged = q->ring[q->head];
-    q->ring[q->head] = slot;
-    q->head = (q->head + 1) % thread_quarantine_slots;
-    if (t.ready_count[kind] < 2 * cache_batch) {
-      t.ready[kind][t.ready_count[kind]++] = aged;
-    } else if (q->spare_count < thread_quarantine_slots) {
-      q->spare[q->spare_count++] = aged;
-    } else {
-      spill[spilled++] = aged;
-    }
-  }
-  t.retired_count[kind] = 0;
-  if (spilled) pool_of(kind).give_ready(spill, spilled);
-}
-
-/// Poisons the slot (name: the closure's type, for the message) and retires it.
-template <int Kind>
-inline void release_slot(std::uintptr_t code, const char* name) noexcept {
-  slot_data* d = data_of(code);
-  d->word = const_cast<char*>(name);
-  d->entry = poison_entry<Kind>();
-  thread_slot_stacks& t = thread_slots;
-  if (THUNK_DETAIL_UNLIKELY(t.gone)) {
-    pool_of(Kind).retire(&code, 1);
-    return;
-  }
-  t.retired[Kind][t.retired_count[Kind]++] = code;
-  if (THUNK_DETAIL_UNLIKELY(t.retired_count[Kind] == cache_batch)) flush_retired(Kind);
-}
-
-}  // namespace detail
-THUNK_END_NAMESPACE
-
-#endif
-// ---- end thunk/detail/slot_pool.hpp ------------------------------------------
-#endif
-
-THUNK_BEGIN_NAMESPACE
-
-/// How the thunk hands over the context. `automatic` picks the register path
-/// where the signature allows it; `general` forces the per-thread path (the
-/// tests run both everywhere).
-namespace path {
-struct automatic {};
-struct general {};
-}  // namespace path
-
-namespace detail {
-
-struct box_base {
-  explicit box_base(void (*d)(box_base*) noexcept) noexcept : destroy(d) {}
-  void (*destroy)(box_base*) noexcept;
-#if THUNK_HAS_EXCEPTIONS
-  std::exception_ptr captured;
-#endif
-};
-
-template <class R>
-struct fallback_store {
-  R value{};
-};
-template <>
-struct fallback_store<void> {};
-
-template <class F, class R>
-struct box : box_base {
-  template <class G>
-  box(G&& g, fallback_store<R> fb) : box_base(&destroy_box), f(std::forward<G>(g)), fallback(std::move(fb)) {}
-  static void destroy_box(box_base* b) noexcept { delete static_cast<box*>(b); }
-  F f;
-  fallback_store<R> fallback;
-};
-
-template <class F>
-inline constexpr bool fits_in_slot = sizeof(F) <= sizeof(void*) && alignof(F) <= alignof(void*) &&
-                                     std::is_trivially_copyable<F>::value &&
-                                     std::is_trivially_destructible<F>::value;
-
-template <class R>
-inline fallback_store<R> make_fallback(terminate_t) {
-  return {};
-}
-template <class R>
-inline fallback_store<R> make_fallback(capture_t) {
-  return {};
-}
-template <class R, class T>
-inline fallback_store<R> make_fallback(const capture_or_t<T>& p) {
-  if constexpr (std::is_void<R>::value) {
-    return {};
-  } else {
-    return fallback_store<R>{static_cast<R>(p.fallback)};
-  }
-}
-
-/// Calls the callable behind a context (the data slot's address).
-template <class P, class F, class R, bool Boxed, bool Capture>
-struct closure_call {
-  template <class... Args>
-  static R call(void* ctx, Args&&... args) noexcept {
-    if constexpr (!Boxed) {
-      F& f = *std::launder(reinterpret_cast<F*>(ctx));
-      return invoke_terminate<P, R>(f, std::forward<Args>(args)...);
-    } else {
-      auto* b = static_cast<box<F, R>*>(static_cast<box_base*>(*static_cast<void**>(ctx)));
-      if constexpr (Capture) {
-        const R* fallback = nullptr;
-        if constexpr (!std::is_void<R>::value) fallback = &b->fallback.value;
-#if THUNK_HAS_EXCEPTIONS
-        return invoke_capture<R>(capture_target<R>{&b->captured, fallback}, b->f, std::forward<Args>(args)...);
-#else
-        (void)fallback;
-        return invoke_plain<R>(b->f, std::forward<Args>(args)...);
-#endif
-      } else {
-        return invoke_terminate<P, R>(b->f, std::forward<Args>(args)...);
-      }
-    }
-  }
-};
-
-#if THUNK_HAS_CLOSURE
-/// The typed entry's body: the context is the trailing parameter (register
-/// path) or the first thing read from the per-thread slot (general path).
-template <class Call, bool Register>
-struct closure_entry {
-  template <class R, class... A, std::size_t... J>
-  static R forward_front(void* ctx, std::tuple<A&...>& refs, std::index_sequence<J...>) noexcept {
-    using L = type_list<A...>;
-    return Call::template call<>(ctx, static_cast<at_t<J, L>&&>(std::get<J>(refs))...);
-  }
-  template <class R, class... A>
-  static R invoke(A&... a) noexcept {
-    if constexpr (Register) {
-      std::tuple<A&...> refs(a...);
-      void* ctx = std::get<sizeof...(A) - 1>(refs);
-      return forward_front<R, A...>(ctx, refs, std::make_index_sequence<sizeof...(A) - 1>{});
-    } else {
-      void* ctx = pop_thread_context();
-      return Call::template call<>(ctx, static_cast<A&&>(a)...);
-    }
-  }
-};
-
-template <class Sig, class Path>
-struct closure_kind;
-template <class CC, bool NE, class R, class... A, class Path>
-struct closure_kind<signature_base<CC, NE, R, A...>, Path> {
-  static constexpr int value =
-      std::is_same<Path, path::general>::value ? abi::general : register_kind<CC, R, A...>::value;
-};
-
-template <class Impl, class Sig, bool Register>
-struct closure_entry_address;
-template <class Impl, class CC, bool NE, class R, class... A>
-struct closure_entry_address<Impl, signature_base<CC, NE, R, A...>, true> {
-  static void* get() noexcept {
-    return reinterpret_cast<void*>(&convention<CC>::template entry<Impl, R, A..., void*>);
-  }
-};
-template <class Impl, class CC, bool NE, class R, class... A>
-struct closure_entry_address<Impl, signature_base<CC, NE, R, A...>, false> {
-  static void* get() noexcept { return reinterpret_cast<void*>(&convention<CC>::template entry<Impl, R, A...>); }
-};
-#endif
-
-}  // namespace detail
-
-/// An owning, move-only C function pointer of type P bound to a callable.
-template <class P, class Path = path::automatic>
-class closure {
-  using sig = signature<P>;
-
- public:
-  using pointer = typename sig::pointer;
-  using result_type = typename sig::result_type;
-
-  static_assert(THUNK_HAS_CLOSURE || detail::dependent_false<P>,  // dependent: fires only when used
-                "thunk::closure needs run-time code, which this build forbids (THUNK_NO_JIT) or this target has "
-                "no thunk for: use thunk::static_closure<P, N>, a fixed pool of compile-time functions");
-
-  closure() noexcept = default;
-
-  /// Binds f (copied or moved in). Throws thunk::error if no thunk can be made.
-  template <class F, class Policy = terminate_t,
-            class = std::enable_if_t<!std::is_same<std::decay_t<F>, closure>::value>>
-  closure(F&& f, Policy policy = Policy()) {
-    const errc failure = assign(std::forward<F>(f), policy);
-    if (THUNK_DETAIL_UNLIKELY(failure != errc{})) detail::raise(make_error_code(failure), "cannot create thunk::closure");
-  }
-
-  closure(closure&& other) noexcept : bits_(std::exchange(other.bits_, 0)) {}
-  closure& operator=(closure&& other) noexcept {
-    if (this != &other) {
-      reset();
-      bits_ = std::exchange(other.bits_, 0);
-    }
-    return *this;
-  }
-  closure(const closure&) = delete;
-  closure& operator=(const closure&) = delete;
-  ~closure() { reset(); }
-
-  /// The C function pointer; valid until this closure (or the one it was
-  /// moved into) is destroyed.
-  pointer get() const noexcept { return reinterpret_cast<pointer>(bits_ & ~boxed_bit); }
-  explicit operator bool() const noexcept { return bits_ != 0; }
-
-  /// Destroys the callable; a later call through the old pointer stops the
-  /// process with a message naming this closure's type.
-  void reset() noexcept {
-#if THUNK_HAS_CLOSURE
-    if (!bits_) return;
-    const std::uintptr_t code = bits_ & ~boxed_bit;
-    detail::box_base* b = nullptr;
-    if (bits_ & boxed_bit) b = static_cast<detail::box_base*>(detail::data_of(code)->word);
-    detail::release_slot<kind>(code, detail::pretty_signature<P>());
-    if (b) b->destroy(b);
-    bits_ = 0;
-#endif
-  }
-
-  /// Rethrows (and clears) an exception the callable threw under thunk::capture.
-  void rethrow_if_captured() {
-#if THUNK_HAS_CLOSURE && THUNK_HAS_EXCEPTIONS
-    if (!(bits_ & boxed_bit)) return;
-    auto* b = static_cast<detail::box_base*>(detail::data_of(bits_ & ~boxed_bit)->word);
-    std::exception_ptr e;
-    {
-      std::lock_guard<std::mutex> lock(detail::capture_mutex());
-      e = std::move(b->captured);
-      b->captured = nullptr;
-    }
-    if (e) std::rethrow_exception(e);
-#endif
-  }
-
-  /// Non-throwing factory: an empty closure and ec set on failure.
-  template <class F, class Policy = terminate_t>
-  static closure make(F&& f, std::error_code& ec, Policy policy = Policy()) {
-    closure c;
-    const errc failure = c.assign(std::forward<F>(f), policy);
-    ec = failure == errc{} ? std::error_code() : make_error_code(failure);
-    return c;
-  }
-
- private:
-  static constexpr std::uintptr_t boxed_bit = 1;
-#if THUNK_HAS_CLOSURE
-  static constexpr int kind = detail::closure_kind<typename sig::base, Path>::value;
-#endif
-
-  template <class F, class Policy>
-  errc assign(F&& f, Policy policy) {
-    using D = std::decay_t<F>;
-    static_assert(detail::is_policy<Policy>::value,
-                  "thunk::closure: the second argument is an exception policy: thunk::terminate, thunk::capture "
-                  "or thunk::capture_or(value)");
-    static_assert(detail::callable_check<D, result_type, typename sig::argument_types>::value,
-                  "thunk: see the diagnostic above");
-#if THUNK_HAS_CLOSURE
-    constexpr bool captures = !std::is_same<Policy, terminate_t>::value;
-    constexpr bool boxed = captures || !detail::fits_in_slot<D>;
-    using call = detail::closure_call<P, D, result_type, boxed, captures>;
-    constexpr bool reg = kind != detail::abi::general;
-    using impl = detail::closure_entry<call, reg>;
-
-    detail::box<D, result_type>* b = nullptr;
-    if constexpr (boxed) {
-      b = new (std::nothrow) detail::box<D, result_type>(std::forward<F>(f),
-                                                         detail::make_fallback<result_type>(policy));
-      if (!b) return errc::out_of_memory;
-    }
-    errc failure{};
-    const std::uintptr_t code = detail::acquire_slot<kind>(failure);
-    if (THUNK_DETAIL_UNLIKELY(!code)) {
-      if (b) detail::box<D, result_type>::destroy_box(b);
-      return failure;
-    }
-    reset();
-    detail::slot_data* data = detail::data_of(code);
-    if constexpr (boxed) {
-      data->word = static_cast<detail::box_base*>(b);
-    } else {
-      ::new (static_cast<void*>(&data->word)) D(std::forward<F>(f));
-    }
-    data->entry = detail::closure_entry_address<impl, typename sig::base, reg>::get();
-    bits_ = code | (boxed ? boxed_bit : 0);
-    return errc{};
-#else
-    (void)f, (void)policy;
-    return errc::unsupported_target;
-#endif
-  }
-
-  std::uintptr_t bits_ = 0;  // the thunk's address; bit 0: the callable is boxed
-};
-
-/// Non-throwing factory: thunk::make_closure<P>(f, ec [, policy]).
-template <class P, class F, class Policy = terminate_t>
-closure<P> make_closure(F&& f, std::error_code& ec, Policy policy = Policy()) {
-  return closure<P>::make(std::forward<F>(f), ec, policy);
-}
-
-THUNK_END_NAMESPACE
-
-#endif  // THUNK_CLOSURE_HPP
-// ---- end thunk/closure.hpp ---------------------------------------------------
 // ---- begin thunk/static_closure.hpp ------------------------------------------
 // The static closure tier: callbacks with no user-data slot (TIMERPROC,
 // signal, atexit, qsort, nftw, hook procedures) where run-time code is
@@ -3412,6 +5697,7 @@ THUNK_END_NAMESPACE
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <new>
 #include <string>
@@ -3431,50 +5717,6 @@ namespace detail {
 /// fallback value) before it goes to the heap: a std::function fits.
 inline constexpr std::size_t static_slot_bytes = 48;
 inline constexpr std::size_t static_slot_align = 16;
-
-/// A value to return after a captured exception (capture_or), or nothing.
-template <class R>
-struct static_fallback {
-  R value{};
-};
-template <>
-struct static_fallback<void> {};
-
-template <class R>
-inline static_fallback<R> static_fallback_of(terminate_t) {
-  return {};
-}
-template <class R>
-inline static_fallback<R> static_fallback_of(capture_t) {
-  return {};
-}
-template <class R, class T>
-inline static_fallback<R> static_fallback_of(const capture_or_t<T>& p) {
-  if constexpr (std::is_void<R>::value) {
-    return {};
-  } else {
-    return static_fallback<R>{static_cast<R>(p.fallback)};
-  }
-}
-
-/// What a slot holds for one callable: the callable and, under a capturing
-/// policy, the captured exception and the fallback.
-template <class F, class R, bool Capture>
-struct static_binding {
-  template <class G>
-  static_binding(G&& g, static_fallback<R>) : f(std::forward<G>(g)) {}
-  F f;
-};
-template <class F, class R>
-struct static_binding<F, R, true> {
-  template <class G>
-  static_binding(G&& g, static_fallback<R> fb) : f(std::forward<G>(g)), fallback(std::move(fb)) {}
-  F f;
-  static_fallback<R> fallback;
-#if THUNK_HAS_EXCEPTIONS
-  std::exception_ptr captured;
-#endif
-};
 
 template <class Binding>
 inline constexpr bool binding_fits_in_slot = sizeof(Binding) <= static_slot_bytes &&
@@ -3527,25 +5769,16 @@ struct static_binding_ops_for {
 };
 
 /// The invoker a slot's entry calls: the callable's type and the policy are
-/// known here. R and A are P's result and parameters.
+/// known here. R and A are P's result and parameters. The call is recorded as
+/// running on this thread (safe self-destruction).
 template <class P, class F, bool Boxed, bool Capture, class Sig>
 struct static_invoker;
 template <class P, class F, bool Boxed, bool Capture, class CC, bool NE, class R, class... A>
 struct static_invoker<P, F, Boxed, Capture, signature_base<CC, NE, R, A...>> {
-  using binding = static_binding<F, R, Capture>;
+  using bound = binding<F, R, Capture>;
   static R call(void* storage, A... a) noexcept {
-    binding* b = binding_in<binding, Boxed>(storage);
-    if constexpr (Capture) {
-#if THUNK_HAS_EXCEPTIONS
-      const R* fallback = nullptr;
-      if constexpr (!std::is_void<R>::value) fallback = &b->fallback.value;
-      return invoke_capture<R>(capture_target<R>{&b->captured, fallback}, b->f, static_cast<A&&>(a)...);
-#else
-      return invoke_plain<R>(b->f, static_cast<A&&>(a)...);
-#endif
-    } else {
-      return invoke_terminate<P, R>(b->f, static_cast<A&&>(a)...);
-    }
+    const running_scope running(storage);
+    return invoke_binding<P, R>(*binding_in<bound, Boxed>(storage), static_cast<A&&>(a)...);
   }
 };
 
@@ -3553,6 +5786,18 @@ struct static_invoker<P, F, Boxed, Capture, signature_base<CC, NE, R, A...>> {
 template <class Pointer, std::size_t N, class Tag>
 inline void static_closure_name(char* out, std::size_t n) noexcept {
   extract_type_name(pretty_signature<static_closure<Pointer, N, Tag>>(), out, n);
+  // The inline ABI namespace says nothing to the reader: thunk::static_closure.
+  constexpr const char abi[] = THUNK_DETAIL_STR(THUNK_ABI_NAMESPACE) "::";
+  constexpr std::size_t abi_len = sizeof abi - 1;
+  std::size_t w = 0;
+  for (std::size_t r = 0; out[r];) {
+    if (std::strncmp(out + r, abi, abi_len) == 0) {
+      r += abi_len;
+    } else {
+      out[w++] = out[r++];
+    }
+  }
+  out[w] = '\0';
 }
 
 using static_word = std::uintptr_t;
@@ -3730,13 +5975,22 @@ class static_closure {
 
   /// Binds f (copied or moved in). Throws thunk::error (errc::pool_exhausted,
   /// naming the pool) when every slot is in use.
+  /// Takes part in overload resolution only when thunk::is_bindable_v<P, F>.
   template <class F, class Policy = terminate_t,
-            class = std::enable_if_t<!std::is_same<std::decay_t<F>, static_closure>::value>>
+            std::enable_if_t<!std::is_same<std::decay_t<F>, static_closure>::value && is_bindable_v<P, F>, int> = 0>
   static_closure(F&& f, Policy policy = Policy()) {
     std::error_code ec;
     assign(std::forward<F>(f), policy, ec);
     if (ec) raise(ec);
   }
+  /// A callable that does not fit P: deleted, so std::is_constructible is
+  /// false, and explicit, so no implicit conversion (and no overload) sees it.
+  /// The compiler quotes the declaration's line: it says what is wrong.
+  template <class F, class Policy = terminate_t,
+            std::enable_if_t<!std::is_same<std::decay_t<F>, static_closure>::value && !is_bindable_v<P, F>, int> = 0>
+  // clang-format off
+  explicit static_closure(F&&, Policy = Policy(), detail::the_callable_cannot_be_called_with_Ps_parameters_or_its_result_does_not_convert<P, F> = {}) = delete;  // thunk: the callable cannot be called with P's parameters, or its result does not convert to P's result (thunk::is_bindable_v<P, F> is false)
+  // clang-format on
 
   static_closure(static_closure&& other) noexcept
       : ops_(std::exchange(other.ops_, nullptr)), slot_(std::exchange(other.slot_, 0)) {}
@@ -3765,15 +6019,21 @@ class static_closure {
 
   /// Destroys the callable and returns the slot; a later call through the old
   /// pointer stops the process with a message naming this type and the slot
-  /// (until the slot is claimed again).
+  /// (until the slot is claimed again). Called from inside this
+  /// static_closure's own call on the same thread (also through the
+  /// destructor or a move-assignment), the slot is poisoned at once but the
+  /// callable lives, and the slot stays taken, until that call returns.
+  /// Destroying it while another thread runs it is the caller's to prevent.
   void reset() noexcept {
     if (!ops_) return;
     auto& s = pool::slots[slot_];
     s.invoke.store(&pool::poisoned, std::memory_order_release);
-    ops_->destroy(static_cast<void*>(s.storage));
-    pool::free(slot_);
+    void* ops = const_cast<void*>(static_cast<const void*>(ops_));
+    void* index = reinterpret_cast<void*>(static_cast<std::uintptr_t>(slot_));
     ops_ = nullptr;
     slot_ = 0;
+    if (detail::defer_release_if_running(static_cast<void*>(s.storage), {&release_now, ops, index})) return;
+    release_now(ops, index);
   }
 
   /// Rethrows (and clears) an exception the callable threw under
@@ -3781,12 +6041,7 @@ class static_closure {
   void rethrow_if_captured() {
 #if THUNK_HAS_EXCEPTIONS
     if (!ops_ || !ops_->captured) return;
-    std::exception_ptr* e = ops_->captured(static_cast<void*>(pool::slots[slot_].storage));
-    if (*e) {
-      std::exception_ptr x = std::move(*e);
-      *e = nullptr;
-      std::rethrow_exception(x);
-    }
+    detail::rethrow_captured(*ops_->captured(static_cast<void*>(pool::slots[slot_].storage)));
 #endif
   }
 
@@ -3808,8 +6063,8 @@ class static_closure {
                   "thunk::capture or thunk::capture_or(value)");
     static_assert(detail::callable_check<D, result_type, typename sig::argument_types>::value,
                   "thunk: see the diagnostic above");
-    constexpr bool captures = !std::is_same<Policy, terminate_t>::value;
-    using binding = detail::static_binding<D, result_type, captures>;
+    constexpr bool captures = detail::policy_captures_exceptions<Policy>;
+    using binding = detail::binding<D, result_type, captures>;
     constexpr bool boxed = !detail::binding_fits_in_slot<binding>;
     using invoker = detail::static_invoker<P, D, boxed, captures, typename sig::base>;
     using ops = detail::static_binding_ops_for<binding, boxed, captures>;
@@ -3826,7 +6081,7 @@ class static_closure {
     try {
 #endif
       if constexpr (boxed) {
-        binding* b = new (std::nothrow) binding(std::forward<F>(f), detail::static_fallback_of<result_type>(policy));
+        binding* b = new (std::nothrow) binding(std::forward<F>(f), detail::fallback_of<result_type>(policy));
         if (!b) {
           pool::free(i);
           ec = make_error_code(errc::out_of_memory);
@@ -3834,7 +6089,7 @@ class static_closure {
         }
         ::new (storage) binding*(b);
       } else {
-        ::new (storage) binding(std::forward<F>(f), detail::static_fallback_of<result_type>(policy));
+        ::new (storage) binding(std::forward<F>(f), detail::fallback_of<result_type>(policy));
       }
 #if THUNK_HAS_EXCEPTIONS
     } catch (...) {
@@ -3845,6 +6100,13 @@ class static_closure {
     s.invoke.store(&invoker::call, std::memory_order_release);
     ops_ = &ops::value;
     slot_ = i;
+  }
+
+  /// Destroys slot `index`'s callable and returns the slot to the pool.
+  static void release_now(void* ops, void* index) noexcept {
+    const std::size_t i = static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(index));
+    static_cast<const detail::static_binding_ops*>(ops)->destroy(static_cast<void*>(pool::slots[i].storage));
+    pool::free(i);
   }
 
   [[noreturn]] static void raise(std::error_code ec) {
@@ -3877,96 +6139,196 @@ THUNK_END_NAMESPACE
 
 #endif  // THUNK_STATIC_CLOSURE_HPP
 // ---- end thunk/static_closure.hpp --------------------------------------------
-// ---- begin thunk/scoped_registration.hpp -------------------------------------
-// Pairs a register call with its unregister call (SetTimer/KillTimer,
-// signal/restore, atexit-like hooks), so a callback cannot outlive its
-// closure by accident:
+// ---- begin thunk/typed_static_closure.hpp ------------------------------------
+// thunk::typed_static_closure<P, F, N>: a static closure whose pool is typed
+// by the callable too, so each slot's function calls F directly and the
+// compiler inlines it — a call costs what a plain function pointer costs.
 //
-//   thunk::closure<TIMERPROC> tick([&](HWND, UINT, UINT_PTR, DWORD) { ++ticks; });
-//   thunk::scoped_registration timer([&] { return SetTimer(nullptr, 0, 100, tick.get()); },
-//                                    [](UINT_PTR id) { KillTimer(nullptr, id); });
+//   auto by_key = [&](const void* a, const void* b) { return cmp(a, b); };
+//   thunk::typed_static_closure<int (*)(const void*, const void*), decltype(by_key), 4> c(by_key);
+//   qsort(p, n, sizeof *p, c.get());
 //
-// Declare the registration after the closure: it is destroyed first, so the
-// API stops calling before the thunk is poisoned.
-#ifndef THUNK_SCOPED_REGISTRATION_HPP
-#define THUNK_SCOPED_REGISTRATION_HPP
+// Beside thunk::static_closure<P, N, Tag> (one pool per signature, any
+// callable, the slot function reaches the callable through an invoker
+// pointer): here one pool per (P, F, N, Tag), holding only callables of type
+// F, and the slot function is the callable's call. The rest is the same: no
+// run-time code, a compile-time pool of N slots, move-only owners, a call
+// through a destroyed one stops the process with a message, reset() from
+// inside the own call is deferred to its return. Exceptions follow the
+// terminate policy (a typed pool has no fallback to return).
+#ifndef THUNK_TYPED_STATIC_CLOSURE_HPP
+#define THUNK_TYPED_STATIC_CLOSURE_HPP
 
+#include <atomic>
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+#include <system_error>
 #include <type_traits>
 #include <utility>
 
+
 THUNK_BEGIN_NAMESPACE
 
+template <class P, class F, std::size_t N, class Tag = void>
+class typed_static_closure;
+
 namespace detail {
-struct no_handle {};
-template <class Register>
-using registration_handle_t =
-    std::conditional_t<std::is_void<std::invoke_result_t<Register&>>::value, no_handle,
-                       std::decay_t<std::invoke_result_t<Register&>>>;
-}  // namespace detail
 
-/// Calls register_fn() now and unregister_fn(handle) — or unregister_fn()
-/// when register_fn returns nothing — when destroyed or reset. Move-only.
-template <class Register, class Unregister>
-class scoped_registration {
- public:
-  using handle_type = detail::registration_handle_t<Register>;
+template <class Pointer, class F, std::size_t N, class Tag>
+struct typed_pool {
+  struct alignas(64) slot {
+    std::atomic<bool> live{false};
+    alignas(F) unsigned char storage[sizeof(F)];
+  };
+  static inline slot slots[N];
+  static inline std::atomic<bool> taken[N];
 
-  scoped_registration(Register register_fn, Unregister unregister_fn)
-      : unregister_(std::move(unregister_fn)), handle_(call_register(register_fn)), active_(true) {}
-
-  scoped_registration(scoped_registration&& other) noexcept(std::is_nothrow_move_constructible<Unregister>::value &&
-                                                            std::is_nothrow_move_constructible<handle_type>::value)
-      : unregister_(std::move(other.unregister_)),
-        handle_(std::move(other.handle_)),
-        active_(std::exchange(other.active_, false)) {}
-  scoped_registration(const scoped_registration&) = delete;
-  scoped_registration& operator=(const scoped_registration&) = delete;
-  scoped_registration& operator=(scoped_registration&&) = delete;
-  ~scoped_registration() { reset(); }
-
-  /// What register_fn returned (a timer id, a previous handler ...).
-  const handle_type& handle() const noexcept { return handle_; }
-  bool active() const noexcept { return active_; }
-
-  /// Unregisters now (once).
-  void reset() {
-    if (!active_) return;
-    active_ = false;
-    if constexpr (std::is_same<handle_type, detail::no_handle>::value) {
-      unregister_();
-    } else {
-      unregister_(handle_);
-    }
+  [[noreturn]] static void poisoned(std::size_t i) noexcept {
+    char name[256];
+    extract_type_name(pretty_signature<typed_static_closure<Pointer, F, N, Tag>>(), name, sizeof name);
+    std::fprintf(stderr,
+                 "thunk: fatal: a destroyed %s was called through its stale pointer (slot %lu of %lu); the C code "
+                 "kept the callback after the typed_static_closure was destroyed\n",
+                 name, static_cast<unsigned long>(i), static_cast<unsigned long>(N));
+    std::fflush(stderr);
+    std::abort();
   }
 
-  /// Forgets the registration without unregistering.
-  handle_type release() noexcept {
-    active_ = false;
-    return handle_;
+  static std::size_t claim() noexcept {
+    for (std::size_t i = 0; i < N; ++i) {
+      bool expected = false;
+      if (!taken[i].load(std::memory_order_relaxed) &&
+          taken[i].compare_exchange_strong(expected, true, std::memory_order_acquire))
+        return i;
+    }
+    return N;
+  }
+  static void free(std::size_t i) noexcept { taken[i].store(false, std::memory_order_release); }
+};
+
+/// Slot I's function: one load of its live flag, then the callable, inlined.
+template <class Pool, class Pointer, class F, std::size_t I>
+struct typed_slot_entry {
+  template <class R, class... A>
+  static R invoke(A&... a) noexcept {
+    auto& s = Pool::slots[I];
+    if (THUNK_DETAIL_UNLIKELY(!s.live.load(std::memory_order_acquire))) Pool::poisoned(I);
+    const running_scope running(static_cast<void*>(s.storage));
+    return invoke_terminate<Pointer, R>(*std::launder(reinterpret_cast<F*>(s.storage)), static_cast<A&&>(a)...);
+  }
+};
+
+template <class Pool, class Pointer, class F, class Sig, class Seq>
+struct typed_table;
+template <class Pool, class Pointer, class F, class Sig, std::size_t... I>
+struct typed_table<Pool, Pointer, F, Sig, std::index_sequence<I...>> {
+  static constexpr
+      typename Sig::pointer functions[sizeof...(I)] = {entry_for<typed_slot_entry<Pool, Pointer, F, I>, Sig>::value...};
+};
+
+}  // namespace detail
+
+/// An owning, move-only C function pointer of type P bound to a callable of
+/// type F, from a compile-time pool of N slots for (P, F, N, Tag).
+template <class P, class F, std::size_t N, class Tag>
+class typed_static_closure {
+  static_assert(N > 0, "thunk::typed_static_closure<P, F, N>: N is the pool's number of slots: at least 1");
+  static_assert(std::is_same<F, std::decay_t<F>>::value,
+                "thunk::typed_static_closure<P, F, N>: F is the callable's own type: decltype(lambda), no "
+                "reference, no const");
+  static_assert(is_bindable_v<P, F>,
+                "thunk::typed_static_closure<P, F, N>: F cannot be called with P's parameters, "
+                "or its result does not convert to P's result");
+  using sig = signature<P>;
+  using pool = detail::typed_pool<typename sig::pointer, F, N, Tag>;
+  using table = detail::typed_table<pool, typename sig::pointer, F, typename sig::base, std::make_index_sequence<N>>;
+
+ public:
+  using pointer = typename sig::pointer;
+  static constexpr std::size_t capacity = N;
+
+  typed_static_closure() noexcept = default;
+  /// Takes f (copied or moved in). Throws thunk::error (errc::pool_exhausted) when all N slots are in use.
+  template <class G, std::enable_if_t<std::is_same<std::decay_t<G>, F>::value, int> = 0>
+  explicit typed_static_closure(G&& f) {
+    std::error_code ec;
+    assign(std::forward<G>(f), ec);
+    if (ec) detail::raise(ec, "cannot create thunk::typed_static_closure");
+  }
+  typed_static_closure(typed_static_closure&& o) noexcept : slot_(std::exchange(o.slot_, N)) {}
+  typed_static_closure& operator=(typed_static_closure&& o) noexcept {
+    if (this != &o) {
+      reset();
+      slot_ = std::exchange(o.slot_, N);
+    }
+    return *this;
+  }
+  typed_static_closure(const typed_static_closure&) = delete;
+  typed_static_closure& operator=(const typed_static_closure&) = delete;
+  ~typed_static_closure() { reset(); }
+
+  pointer get() const noexcept { return slot_ < N ? table::functions[slot_] : nullptr; }
+  explicit operator bool() const noexcept { return slot_ < N; }
+
+  /// As static_closure::reset(): poisoned at once; from inside the own call
+  /// the callable lives, and the slot stays taken, until that call returns.
+  void reset() noexcept {
+    if (slot_ >= N) return;
+    auto& s = pool::slots[slot_];
+    s.live.store(false, std::memory_order_release);
+    void* index = reinterpret_cast<void*>(static_cast<std::uintptr_t>(slot_));
+    slot_ = N;
+    if (detail::defer_release_if_running(static_cast<void*>(s.storage), {&release_now, nullptr, index})) return;
+    release_now(nullptr, index);
+  }
+
+  /// Non-throwing factory: empty and ec set when the pool is full.
+  template <class G>
+  static typed_static_closure make(G&& f, std::error_code& ec) {
+    typed_static_closure c;
+    c.assign(std::forward<G>(f), ec);
+    return c;
   }
 
  private:
-  static handle_type call_register(Register& r) {
-    if constexpr (std::is_same<handle_type, detail::no_handle>::value) {
-      r();
-      return {};
-    } else {
-      return r();
-    }
+  static void release_now(void*, void* index) noexcept {
+    const std::size_t i = static_cast<std::size_t>(reinterpret_cast<std::uintptr_t>(index));
+    std::launder(reinterpret_cast<F*>(pool::slots[i].storage))->~F();
+    pool::free(i);
   }
 
-  Unregister unregister_;
-  handle_type handle_;
-  bool active_;
-};
+  template <class G>
+  void assign(G&& f, std::error_code& ec) {
+    ec.clear();
+    const std::size_t i = pool::claim();
+    if (i == N) {
+      ec = make_error_code(errc::pool_exhausted);
+      return;
+    }
+#if THUNK_HAS_EXCEPTIONS
+    try {
+#endif
+      ::new (static_cast<void*>(pool::slots[i].storage)) F(std::forward<G>(f));
+#if THUNK_HAS_EXCEPTIONS
+    } catch (...) {
+      pool::free(i);
+      throw;
+    }
+#endif
+    pool::slots[i].live.store(true, std::memory_order_release);
+    reset();
+    slot_ = i;
+  }
 
-template <class Register, class Unregister>
-scoped_registration(Register, Unregister) -> scoped_registration<Register, Unregister>;
+  std::size_t slot_ = N;  // N: empty
+};
 
 THUNK_END_NAMESPACE
 
-#endif
-// ---- end thunk/scoped_registration.hpp ---------------------------------------
+#endif  // THUNK_TYPED_STATIC_CLOSURE_HPP
+// ---- end thunk/typed_static_closure.hpp --------------------------------------
 
 #endif
 // ---- end thunk/thunk.hpp -----------------------------------------------------
