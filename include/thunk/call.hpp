@@ -28,7 +28,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <functional>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -326,7 +325,7 @@ inline decltype(auto) call_api(Api& api, Fn fn, C ctx, Rest& rest, std::index_se
       return std::get<rest_index<Cb, Ctx, index>>(std::move(rest));
     }
   };
-  return std::invoke(api, pick(std::integral_constant<std::size_t, K>{})...);
+  return detail::invoke(api, pick(std::integral_constant<std::size_t, K>{})...);
 }
 
 }  // namespace detail

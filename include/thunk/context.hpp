@@ -11,7 +11,6 @@
 #define THUNK_CONTEXT_HPP
 
 #include <cstddef>
-#include <functional>
 #include <tuple>
 #include <type_traits>
 #include <utility>
