@@ -206,6 +206,7 @@ class slot_pool {
       out[got++] = next_;
       next_ += abi::slot_size;
     }
+    note_in_use();
     return got;
   }
 
@@ -342,9 +343,13 @@ class slot_pool {
   // Each chunk counts its slots that are in ready_ (served their quarantine,
   // not in a thread's cache, not live) in its first data slot but one (a
   // stub slot's, unused). A chunk whose every slot is there holds nothing
-  // anyone can reach: it is unmapped, except for keep_free_chunks of them
-  // (hysteresis: a create/destroy loop that crosses a chunk's edge makes no
-  // system call). A sweep costs one pass over ready_ and runs only when the
+  // anyone can reach: it is unmapped, except for as many as the working set
+  // needs again (hysteresis). A cycle runs from one trough of the chunks in
+  // use (at most a quarter of the cycle's peak, or four) to the next;
+  // keep_free() is the smaller of this cycle's peak and the previous one's,
+  // at least keep_free_chunks. So a loop that makes and destroys the same
+  // number of closures again and again maps and unmaps nothing after its
+  // first rounds, and a burst larger than the ones before it is given back. A sweep costs one pass over ready_ and runs only when the
   // free chunks hold half of it, so the work is proportional to what it
   // returns. A stale pointer into an unmapped chunk faults (SIGSEGV) instead
   // of printing the poison message (docs/how-it-works.md).
@@ -363,7 +368,19 @@ class slot_pool {
   void counted_in(std::uintptr_t slot) noexcept {
     const std::uintptr_t n = count_of(slot) + 1;
     set_count(slot, n);
-    if (n == slots_per_chunk) ++full_chunks_;
+    if (n == slots_per_chunk) {
+      ++full_chunks_;
+      note_in_use();
+    }
+  }
+  void note_in_use() noexcept {
+    const std::size_t in_use = chunks_.size - full_chunks_;
+    if (in_use > cycle_peak_) cycle_peak_ = in_use;
+    const std::size_t trough = cycle_peak_ / 4 > 4 ? cycle_peak_ / 4 : 4;
+    if (in_use <= trough && cycle_peak_ > trough) {
+      last_peak_ = cycle_peak_;
+      cycle_peak_ = in_use;
+    }
   }
   void counted_out(std::uintptr_t slot) noexcept {
     const std::uintptr_t n = count_of(slot);
@@ -371,17 +388,22 @@ class slot_pool {
     set_count(slot, n - 1);
   }
   void maybe_release_chunks() noexcept {
-    if (!untracked_ && full_chunks_ > keep_free_chunks && full_chunks_ * slots_per_chunk * 2 >= ready_.size)
+    if (!untracked_ && full_chunks_ > keep_free() && full_chunks_ * slots_per_chunk * 2 >= ready_.size)
       release_free_chunks();
+  }
+  std::size_t keep_free() const noexcept {
+    const std::size_t recent = last_peak_ < cycle_peak_ ? last_peak_ : cycle_peak_;
+    return recent > keep_free_chunks ? recent : keep_free_chunks;
   }
   void release_free_chunks() noexcept {
     constexpr std::uintptr_t full = slots_per_chunk, going = full + 1, kept = full + 2;
     std::uintptr_t bases[256];
     std::size_t released = 0, keeping = 0;
+    const std::size_t keep = keep_free();
     for (std::size_t i = 0; i < ready_.size; ++i) {
       const std::uintptr_t slot = ready_.items[i];
       if (count_of(slot) != full) continue;
-      if (keeping < keep_free_chunks || released == sizeof bases / sizeof bases[0]) {
+      if (keeping < keep || released == sizeof bases / sizeof bases[0]) {
         set_count(slot, kept);
         ++keeping;
       } else {
@@ -419,6 +441,8 @@ class slot_pool {
   plain_stack<std::uintptr_t> chunks_;
   std::atomic<const unsigned char*> table_{nullptr};
   std::size_t full_chunks_ = 0;  // chunks whose every slot is in ready_
+  std::size_t cycle_peak_ = 0;   // most chunks in use since the last trough
+  std::size_t last_peak_ = 0;    // the same for the cycle before
   std::size_t chunks_mapped_ = 0;
   bool untracked_ = false;  // a chunk could not be recorded: none is ever released
   std::uintptr_t next_ = 0, end_ = 0;
