@@ -82,3 +82,17 @@ TEST_CASE("a steady create/destroy loop maps and unmaps no chunk after its first
 }
 
 #endif
+
+#if THUNK_HAS_CLOSURE
+TEST_CASE("a loop of large bursts maps nothing after its first two rounds", "[closure][memory]") {
+  std::size_t mapped = 0;
+  for (int round = 0; round < 5; ++round) {
+    auto batch = make(200000);
+    CHECK(batch[123456].get()(1, 1) == 123458);
+    batch.clear();
+    batch.shrink_to_fit();
+    if (round == 1) mapped = thunk::detail::pool_of(kind).chunks_mapped();
+  }
+  CHECK(thunk::detail::pool_of(kind).chunks_mapped() == mapped);
+}
+#endif

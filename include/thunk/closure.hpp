@@ -260,23 +260,31 @@ class closure {
     using impl = detail::closure_entry<call, reg>;
 
     using box = detail::box<D, result_type, captures>;
-    box* b = nullptr;
+    // The callable is made before a slot is taken: a constructor that throws
+    // leaves no slot behind.
+    auto made = [&]() -> decltype(auto) {
+      if constexpr (boxed) {
+        return static_cast<box*>(new (std::nothrow) box(std::forward<F>(f), detail::fallback_of<result_type>(policy)));
+      } else {
+        (void)policy;
+        return D(std::forward<F>(f));
+      }
+    }();
     if constexpr (boxed) {
-      b = new (std::nothrow) box(std::forward<F>(f), detail::fallback_of<result_type>(policy));
-      if (!b) return errc::out_of_memory;
+      if (!made) return errc::out_of_memory;
     }
     errc failure{};
     const std::uintptr_t code = detail::acquire_slot<kind>(failure);
     if (THUNK_DETAIL_UNLIKELY(!code)) {
-      if (b) box::destroy_box(b);
+      if constexpr (boxed) box::destroy_box(made);
       return failure;
     }
     reset();
     detail::slot_data* data = detail::data_of(code);
     if constexpr (boxed) {
-      data->word = static_cast<detail::box_base*>(b);
+      data->word = static_cast<detail::box_base*>(made);
     } else {
-      ::new (static_cast<void*>(&data->word)) D(std::forward<F>(f));
+      ::new (static_cast<void*>(&data->word)) D(made);  // trivially copyable: cannot throw
     }
     data->entry = detail::closure_entry_address<impl, typename sig::base, reg>::get();
     bits_ = code | (boxed ? boxed_bit : 0);

@@ -30,6 +30,7 @@
 #include "chunk_source.hpp"
 #include "code_table.hpp"
 #include "executable_memory.hpp"
+#include "invoke.hpp"
 #include "spin_lock.hpp"
 #include "thread_context.hpp"
 #include "type_name.hpp"
@@ -252,6 +253,8 @@ class slot_pool {
     quarantine_.release();
     next_ = end_ = 0;
     full_chunks_ = 0;
+    cycle_peak_ = last_peak_ = pending_peak_ = trough_in_use_ = 0;
+    troughed_ = untracked_ = false;
   }
 
   /// Chunks mapped now (for the tests and the bench).
@@ -345,11 +348,13 @@ class slot_pool {
   // stub slot's, unused). A chunk whose every slot is there holds nothing
   // anyone can reach: it is unmapped, except for as many as the working set
   // needs again (hysteresis). A cycle runs from one trough of the chunks in
-  // use (at most a quarter of the cycle's peak, or four) to the next;
-  // keep_free() is the smaller of this cycle's peak and the previous one's,
-  // at least keep_free_chunks. So a loop that makes and destroys the same
-  // number of closures again and again maps and unmaps nothing after its
-  // first rounds, and a burst larger than the ones before it is given back. A sweep costs one pass over ready_ and runs only when the
+  // use (at most a quarter of the cycle's peak, or four) to the next, and
+  // is complete when the chunks in use grow again after its trough;
+  // keep_free() is the peak of the last complete cycle, at least
+  // keep_free_chunks. So a burst is given back during its own descent (the
+  // cycle before it was smaller), while a loop that makes and destroys the
+  // same number of closures again and again maps and unmaps nothing after
+  // its first two rounds, however large. A sweep costs one pass over ready_ and runs only when the
   // free chunks hold half of it, so the work is proportional to what it
   // returns. A stale pointer into an unmapped chunk faults (SIGSEGV) instead
   // of printing the poison message (docs/how-it-works.md).
@@ -375,11 +380,19 @@ class slot_pool {
   }
   void note_in_use() noexcept {
     const std::size_t in_use = chunks_.size - full_chunks_;
-    if (in_use > cycle_peak_) cycle_peak_ = in_use;
-    const std::size_t trough = cycle_peak_ / 4 > 4 ? cycle_peak_ / 4 : 4;
-    if (in_use <= trough && cycle_peak_ > trough) {
-      last_peak_ = cycle_peak_;
+    if (troughed_ && in_use >= trough_in_use_ + 2) {  // growing again: the cycle before is complete
+      last_peak_ = pending_peak_;
+      troughed_ = false;
       cycle_peak_ = in_use;
+    }
+    if (in_use > cycle_peak_) cycle_peak_ = in_use;
+    const std::size_t low = cycle_peak_ / 4 > 4 ? cycle_peak_ / 4 : 4;
+    if (!troughed_ && in_use <= low && cycle_peak_ >= in_use + 2) {
+      troughed_ = true;
+      pending_peak_ = cycle_peak_;
+      trough_in_use_ = in_use;
+    } else if (troughed_ && in_use < trough_in_use_) {
+      trough_in_use_ = in_use;
     }
   }
   void counted_out(std::uintptr_t slot) noexcept {
@@ -392,8 +405,7 @@ class slot_pool {
       release_free_chunks();
   }
   std::size_t keep_free() const noexcept {
-    const std::size_t recent = last_peak_ < cycle_peak_ ? last_peak_ : cycle_peak_;
-    return recent > keep_free_chunks ? recent : keep_free_chunks;
+    return last_peak_ > keep_free_chunks ? last_peak_ : keep_free_chunks;
   }
   void release_free_chunks() noexcept {
     constexpr std::uintptr_t full = slots_per_chunk, going = full + 1, kept = full + 2;
@@ -441,8 +453,11 @@ class slot_pool {
   plain_stack<std::uintptr_t> chunks_;
   std::atomic<const unsigned char*> table_{nullptr};
   std::size_t full_chunks_ = 0;  // chunks whose every slot is in ready_
-  std::size_t cycle_peak_ = 0;   // most chunks in use since the last trough
-  std::size_t last_peak_ = 0;    // the same for the cycle before
+  std::size_t cycle_peak_ = 0;     // most chunks in use in this cycle
+  std::size_t last_peak_ = 0;      // the same for the last complete cycle
+  std::size_t pending_peak_ = 0;   // this cycle's peak, once past its trough
+  std::size_t trough_in_use_ = 0;  // chunks in use at the trough
+  bool troughed_ = false;
   std::size_t chunks_mapped_ = 0;
   bool untracked_ = false;  // a chunk could not be recorded: none is ever released
   std::uintptr_t next_ = 0, end_ = 0;
@@ -474,8 +489,10 @@ inline void flush_thread_caches(thread_state& t) noexcept;
 inline void before_fork() noexcept {
   registry().lock.lock();
   for (int k = 0; k < abi::kind_count; ++k) pool_of(k).lock();
+  capture_mutex().lock();
 }
 inline void after_fork() noexcept {
+  capture_mutex().unlock();
   for (int k = abi::kind_count; k-- > 0;) pool_of(k).unlock();
   registry().lock.unlock();
 }
