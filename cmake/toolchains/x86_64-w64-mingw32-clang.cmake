@@ -24,12 +24,13 @@ set(_thunk_cxx "${_thunk_mingw_gcc}/include/c++")
 set(CMAKE_CXX_FLAGS_INIT
     "-nostdinc++ -Wno-unused-command-line-argument -isystem ${_thunk_cxx} -isystem ${_thunk_cxx}/x86_64-w64-mingw32 -isystem ${_thunk_cxx}/backward")
 # lld: GNU ld (bfd) mis-orders clang's libraries against the static libstdc++.
-set(CMAKE_EXE_LINKER_FLAGS_INIT "-fuse-ld=lld -L${_thunk_mingw_gcc}")
-set(CMAKE_SHARED_LINKER_FLAGS_INIT "-fuse-ld=lld -L${_thunk_mingw_gcc}")
-set(CMAKE_MODULE_LINKER_FLAGS_INIT "-fuse-ld=lld -L${_thunk_mingw_gcc}")
-# libstdc++'s std::thread needs winpthreads, which g++-posix adds by itself.
-set(CMAKE_CXX_STANDARD_LIBRARIES_INIT "-lpthread")
-set(CMAKE_C_STANDARD_LIBRARIES_INIT "-lpthread")
+# libstdc++ (posix model: its std::thread and static-local guards) needs
+# winpthreads, which g++-posix adds by itself; lld resolves archives in any
+# order, so -lpthread may stand among the flags (CMake's Windows platform
+# files replace CMAKE_CXX_STANDARD_LIBRARIES_INIT).
+set(CMAKE_EXE_LINKER_FLAGS_INIT "-fuse-ld=lld -L${_thunk_mingw_gcc} -lpthread")
+set(CMAKE_SHARED_LINKER_FLAGS_INIT "-fuse-ld=lld -L${_thunk_mingw_gcc} -lpthread")
+set(CMAKE_MODULE_LINKER_FLAGS_INIT "-fuse-ld=lld -L${_thunk_mingw_gcc} -lpthread")
 
 set(CMAKE_FIND_ROOT_PATH /usr/x86_64-w64-mingw32)
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)

@@ -49,7 +49,7 @@ struct typed_pool {
     alignas(F) unsigned char storage[sizeof(F)];
   };
   static inline slot slots[N];
-  static inline std::atomic<bool> taken[N];
+  static inline std::atomic<int> taken[N];  // int: a byte-wide CAS needs libatomic on RISC-V
 
   [[noreturn]] static void poisoned(std::size_t i) noexcept {
     char name[256];
@@ -64,14 +64,14 @@ struct typed_pool {
 
   static std::size_t claim() noexcept {
     for (std::size_t i = 0; i < N; ++i) {
-      bool expected = false;
+      int expected = 0;
       if (!taken[i].load(std::memory_order_relaxed) &&
-          taken[i].compare_exchange_strong(expected, true, std::memory_order_acquire))
+          taken[i].compare_exchange_strong(expected, 1, std::memory_order_acquire))
         return i;
     }
     return N;
   }
-  static void free(std::size_t i) noexcept { taken[i].store(false, std::memory_order_release); }
+  static void free(std::size_t i) noexcept { taken[i].store(0, std::memory_order_release); }
 };
 
 /// Slot I's function: one load of its live flag, then the callable, inlined.

@@ -28,14 +28,14 @@ class spin_lock {
   spin_lock& operator=(const spin_lock&) = delete;
 
   void lock() noexcept {
-    for (unsigned spins = 0; locked_.exchange(true, std::memory_order_acquire); ++spins) {
+    for (unsigned spins = 0; locked_.exchange(1, std::memory_order_acquire); ++spins) {
       while (locked_.load(std::memory_order_relaxed)) {
         if (++spins > 64) yield();
       }
     }
   }
-  bool try_lock() noexcept { return !locked_.exchange(true, std::memory_order_acquire); }
-  void unlock() noexcept { locked_.store(false, std::memory_order_release); }
+  bool try_lock() noexcept { return !locked_.exchange(1, std::memory_order_acquire); }
+  void unlock() noexcept { locked_.store(0, std::memory_order_release); }
 
  private:
   static void yield() noexcept {
@@ -45,7 +45,8 @@ class spin_lock {
     sched_yield();
 #endif
   }
-  std::atomic<bool> locked_{false};
+  // int, not bool: a byte-wide exchange needs libatomic on RISC-V.
+  std::atomic<int> locked_{0};
 };
 
 /// std::lock_guard for spin_lock (<mutex> may lack it on MinGW's win32 model).
