@@ -896,7 +896,6 @@ THUNK_END_NAMESPACE
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <functional>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -915,7 +914,6 @@ THUNK_END_NAMESPACE
 #define THUNK_CONTEXT_HPP
 
 #include <cstddef>
-#include <functional>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -1114,7 +1112,6 @@ THUNK_END_NAMESPACE
 
 #include <cstdio>
 #include <exception>
-#include <functional>
 #include <type_traits>
 #include <utility>
 
@@ -1308,14 +1305,14 @@ class spin_lock {
   spin_lock& operator=(const spin_lock&) = delete;
 
   void lock() noexcept {
-    for (unsigned spins = 0; locked_.exchange(true, std::memory_order_acquire); ++spins) {
+    for (unsigned spins = 0; locked_.exchange(1, std::memory_order_acquire); ++spins) {
       while (locked_.load(std::memory_order_relaxed)) {
         if (++spins > 64) yield();
       }
     }
   }
-  bool try_lock() noexcept { return !locked_.exchange(true, std::memory_order_acquire); }
-  void unlock() noexcept { locked_.store(false, std::memory_order_release); }
+  bool try_lock() noexcept { return !locked_.exchange(1, std::memory_order_acquire); }
+  void unlock() noexcept { locked_.store(0, std::memory_order_release); }
 
  private:
   static void yield() noexcept {
@@ -1325,7 +1322,8 @@ class spin_lock {
     sched_yield();
 #endif
   }
-  std::atomic<bool> locked_{false};
+  // int, not bool: a byte-wide exchange needs libatomic on RISC-V.
+  std::atomic<int> locked_{0};
 };
 
 /// std::lock_guard for spin_lock (<mutex> may lack it on MinGW's win32 model).
@@ -1448,6 +1446,32 @@ inline spin_lock& capture_mutex() noexcept {
 }
 
 /// Where a captured exception and the fallback come from.
+/// std::invoke without <functional> (a third of a TU's preprocessed size for
+/// one function): callables, and pointers to members on an object, a
+/// reference to one or a pointer to one.
+template <class F, class... Args>
+constexpr decltype(auto) invoke(F&& f, Args&&... args) {
+  return static_cast<F&&>(f)(static_cast<Args&&>(args)...);
+}
+template <class M, class C, class T, class... Args>
+constexpr decltype(auto) invoke(M C::*pm, T&& t, Args&&... args) {
+  constexpr bool on_object = std::is_base_of<C, std::remove_cv_t<std::remove_reference_t<T>>>::value;
+  if constexpr (std::is_function<M>::value) {
+    if constexpr (on_object) {
+      return (static_cast<T&&>(t).*pm)(static_cast<Args&&>(args)...);
+    } else {
+      return ((*static_cast<T&&>(t)).*pm)(static_cast<Args&&>(args)...);
+    }
+  } else {
+    static_assert(sizeof...(Args) == 0, "a pointer to a data member takes the object only");
+    if constexpr (on_object) {
+      return (static_cast<T&&>(t).*pm);
+    } else {
+      return ((*static_cast<T&&>(t)).*pm);
+    }
+  }
+}
+
 template <class R>
 struct capture_target {
 #if THUNK_HAS_EXCEPTIONS
@@ -1459,11 +1483,11 @@ struct capture_target {
 template <class R, class F, class... Args>
 inline R invoke_plain(F& f, Args&&... args) {
   if constexpr (std::is_void<R>::value) {
-    std::invoke(f, std::forward<Args>(args)...);
+    detail::invoke(f, std::forward<Args>(args)...);
   } else {
     // Convertibility was checked with a named diagnostic (check_callable);
     // the conversion is the one a C++ caller of P would get.
-    return static_cast<R>(std::invoke(f, std::forward<Args>(args)...));
+    return static_cast<R>(detail::invoke(f, std::forward<Args>(args)...));
   }
 }
 
@@ -1992,7 +2016,7 @@ inline decltype(auto) call_api(Api& api, Fn fn, C ctx, Rest& rest, std::index_se
       return std::get<rest_index<Cb, Ctx, index>>(std::move(rest));
     }
   };
-  return std::invoke(api, pick(std::integral_constant<std::size_t, K>{})...);
+  return detail::invoke(api, pick(std::integral_constant<std::size_t, K>{})...);
 }
 
 }  // namespace detail
@@ -4730,6 +4754,7 @@ class slot_pool {
       out[got++] = next_;
       next_ += abi::slot_size;
     }
+    note_in_use();
     return got;
   }
 
@@ -4775,6 +4800,8 @@ class slot_pool {
     quarantine_.release();
     next_ = end_ = 0;
     full_chunks_ = 0;
+    cycle_peak_ = last_peak_ = pending_peak_ = trough_in_use_ = 0;
+    troughed_ = untracked_ = false;
   }
 
   /// Chunks mapped now (for the tests and the bench).
@@ -4866,9 +4893,15 @@ class slot_pool {
   // Each chunk counts its slots that are in ready_ (served their quarantine,
   // not in a thread's cache, not live) in its first data slot but one (a
   // stub slot's, unused). A chunk whose every slot is there holds nothing
-  // anyone can reach: it is unmapped, except for keep_free_chunks of them
-  // (hysteresis: a create/destroy loop that crosses a chunk's edge makes no
-  // system call). A sweep costs one pass over ready_ and runs only when the
+  // anyone can reach: it is unmapped, except for as many as the working set
+  // needs again (hysteresis). A cycle runs from one trough of the chunks in
+  // use (at most a quarter of the cycle's peak, or four) to the next, and
+  // is complete when the chunks in use grow again after its trough;
+  // keep_free() is the peak of the last complete cycle, at least
+  // keep_free_chunks. So a burst is given back during its own descent (the
+  // cycle before it was smaller), while a loop that makes and destroys the
+  // same number of closures again and again maps and unmaps nothing after
+  // its first two rounds, however large. A sweep costs one pass over ready_ and runs only when the
   // free chunks hold half of it, so the work is proportional to what it
   // returns. A stale pointer into an unmapped chunk faults (SIGSEGV) instead
   // of printing the poison message (docs/how-it-works.md).
@@ -4887,7 +4920,27 @@ class slot_pool {
   void counted_in(std::uintptr_t slot) noexcept {
     const std::uintptr_t n = count_of(slot) + 1;
     set_count(slot, n);
-    if (n == slots_per_chunk) ++full_chunks_;
+    if (n == slots_per_chunk) {
+      ++full_chunks_;
+      note_in_use();
+    }
+  }
+  void note_in_use() noexcept {
+    const std::size_t in_use = chunks_.size - full_chunks_;
+    if (troughed_ && in_use >= trough_in_use_ + 2) {  // growing again: the cycle before is complete
+      last_peak_ = pending_peak_;
+      troughed_ = false;
+      cycle_peak_ = in_use;
+    }
+    if (in_use > cycle_peak_) cycle_peak_ = in_use;
+    const std::size_t low = cycle_peak_ / 4 > 4 ? cycle_peak_ / 4 : 4;
+    if (!troughed_ && in_use <= low && cycle_peak_ >= in_use + 2) {
+      troughed_ = true;
+      pending_peak_ = cycle_peak_;
+      trough_in_use_ = in_use;
+    } else if (troughed_ && in_use < trough_in_use_) {
+      trough_in_use_ = in_use;
+    }
   }
   void counted_out(std::uintptr_t slot) noexcept {
     const std::uintptr_t n = count_of(slot);
@@ -4895,17 +4948,21 @@ class slot_pool {
     set_count(slot, n - 1);
   }
   void maybe_release_chunks() noexcept {
-    if (!untracked_ && full_chunks_ > keep_free_chunks && full_chunks_ * slots_per_chunk * 2 >= ready_.size)
+    if (!untracked_ && full_chunks_ > keep_free() && full_chunks_ * slots_per_chunk * 2 >= ready_.size)
       release_free_chunks();
+  }
+  std::size_t keep_free() const noexcept {
+    return last_peak_ > keep_free_chunks ? last_peak_ : keep_free_chunks;
   }
   void release_free_chunks() noexcept {
     constexpr std::uintptr_t full = slots_per_chunk, going = full + 1, kept = full + 2;
     std::uintptr_t bases[256];
     std::size_t released = 0, keeping = 0;
+    const std::size_t keep = keep_free();
     for (std::size_t i = 0; i < ready_.size; ++i) {
       const std::uintptr_t slot = ready_.items[i];
       if (count_of(slot) != full) continue;
-      if (keeping < keep_free_chunks || released == sizeof bases / sizeof bases[0]) {
+      if (keeping < keep || released == sizeof bases / sizeof bases[0]) {
         set_count(slot, kept);
         ++keeping;
       } else {
@@ -4943,6 +5000,11 @@ class slot_pool {
   plain_stack<std::uintptr_t> chunks_;
   std::atomic<const unsigned char*> table_{nullptr};
   std::size_t full_chunks_ = 0;  // chunks whose every slot is in ready_
+  std::size_t cycle_peak_ = 0;     // most chunks in use in this cycle
+  std::size_t last_peak_ = 0;      // the same for the last complete cycle
+  std::size_t pending_peak_ = 0;   // this cycle's peak, once past its trough
+  std::size_t trough_in_use_ = 0;  // chunks in use at the trough
+  bool troughed_ = false;
   std::size_t chunks_mapped_ = 0;
   bool untracked_ = false;  // a chunk could not be recorded: none is ever released
   std::uintptr_t next_ = 0, end_ = 0;
@@ -4974,8 +5036,10 @@ inline void flush_thread_caches(thread_state& t) noexcept;
 inline void before_fork() noexcept {
   registry().lock.lock();
   for (int k = 0; k < abi::kind_count; ++k) pool_of(k).lock();
+  capture_mutex().lock();
 }
 inline void after_fork() noexcept {
+  capture_mutex().unlock();
   for (int k = abi::kind_count; k-- > 0;) pool_of(k).unlock();
   registry().lock.unlock();
 }
@@ -5200,11 +5264,19 @@ template <class P, class F, class R, bool Boxed, bool Capture>
 struct closure_call {
   template <class... Args>
   static R call(void* ctx, Args&&... args) noexcept {
-    const running_scope running(ctx);
-    if constexpr (!Boxed) {
+    if constexpr (!Boxed && std::is_invocable<const F&, Args...>::value) {
+      // One trivially copyable word that the call does not change: a copy.
+      // A reset() from inside the call may then poison the slot under it
+      // with no harm (the slot waits out its quarantine), so this, the
+      // qsort-comparator case, needs no running record and costs nothing.
+      const F f = *std::launder(reinterpret_cast<F*>(ctx));
+      return invoke_terminate<P, R>(f, std::forward<Args>(args)...);
+    } else if constexpr (!Boxed) {
+      const running_scope running(ctx);
       F& f = *std::launder(reinterpret_cast<F*>(ctx));
       return invoke_terminate<P, R>(f, std::forward<Args>(args)...);
     } else {
+      const running_scope running(ctx);
       auto* b = static_cast<box<F, R, Capture>*>(static_cast<box_base*>(*static_cast<void**>(ctx)));
       return invoke_binding<P, R>(b->bound, std::forward<Args>(args)...);
     }
@@ -5370,23 +5442,31 @@ class closure {
     using impl = detail::closure_entry<call, reg>;
 
     using box = detail::box<D, result_type, captures>;
-    box* b = nullptr;
+    // The callable is made before a slot is taken: a constructor that throws
+    // leaves no slot behind.
+    auto made = [&]() -> decltype(auto) {
+      if constexpr (boxed) {
+        return static_cast<box*>(new (std::nothrow) box(std::forward<F>(f), detail::fallback_of<result_type>(policy)));
+      } else {
+        (void)policy;
+        return D(std::forward<F>(f));
+      }
+    }();
     if constexpr (boxed) {
-      b = new (std::nothrow) box(std::forward<F>(f), detail::fallback_of<result_type>(policy));
-      if (!b) return errc::out_of_memory;
+      if (!made) return errc::out_of_memory;
     }
     errc failure{};
     const std::uintptr_t code = detail::acquire_slot<kind>(failure);
     if (THUNK_DETAIL_UNLIKELY(!code)) {
-      if (b) box::destroy_box(b);
+      if constexpr (boxed) box::destroy_box(made);
       return failure;
     }
     reset();
     detail::slot_data* data = detail::data_of(code);
     if constexpr (boxed) {
-      data->word = static_cast<detail::box_base*>(b);
+      data->word = static_cast<detail::box_base*>(made);
     } else {
-      ::new (static_cast<void*>(&data->word)) D(std::forward<F>(f));
+      ::new (static_cast<void*>(&data->word)) D(made);  // trivially copyable: cannot throw
     }
     data->entry = detail::closure_entry_address<impl, typename sig::base, reg>::get();
     bits_ = code | (boxed ? boxed_bit : 0);
@@ -6183,7 +6263,7 @@ struct typed_pool {
     alignas(F) unsigned char storage[sizeof(F)];
   };
   static inline slot slots[N];
-  static inline std::atomic<bool> taken[N];
+  static inline std::atomic<int> taken[N];  // int: a byte-wide CAS needs libatomic on RISC-V
 
   [[noreturn]] static void poisoned(std::size_t i) noexcept {
     char name[256];
@@ -6198,14 +6278,14 @@ struct typed_pool {
 
   static std::size_t claim() noexcept {
     for (std::size_t i = 0; i < N; ++i) {
-      bool expected = false;
+      int expected = 0;
       if (!taken[i].load(std::memory_order_relaxed) &&
-          taken[i].compare_exchange_strong(expected, true, std::memory_order_acquire))
+          taken[i].compare_exchange_strong(expected, 1, std::memory_order_acquire))
         return i;
     }
     return N;
   }
-  static void free(std::size_t i) noexcept { taken[i].store(false, std::memory_order_release); }
+  static void free(std::size_t i) noexcept { taken[i].store(0, std::memory_order_release); }
 };
 
 /// Slot I's function: one load of its live flag, then the callable, inlined.
