@@ -85,15 +85,15 @@ TEST_CASE("across threads: a closure destroyed on one thread is reused only afte
 
   std::atomic<std::uint64_t> destroyed{0};
   std::atomic<std::uint64_t> reused_after{0};
-  std::atomic<bool> found{false}, wrong{false};
+  std::atomic<int> found{0}, wrong{0};  // int: a byte-wide exchange needs libatomic on RISC-V
   std::vector<test_thread> others;
   for (int t = 0; t < 3; ++t) {
     others.emplace_back([&] {
       while (!found.load() && destroyed.load() < 4 * quarantine) {
         other_closure b([](unsigned long x) { return x + 2; });
-        if (reinterpret_cast<std::uintptr_t>(b.get()) == stale && !found.exchange(true)) {
+        if (reinterpret_cast<std::uintptr_t>(b.get()) == stale && !found.exchange(1)) {
           reused_after = destroyed.load();
-          if (b.get()(40) != 42) wrong = true;
+          if (b.get()(40) != 42) wrong = 1;
         }
         ++destroyed;  // counted before the destruction below: never less than the pool's count
       }
