@@ -5865,19 +5865,7 @@ struct static_invoker<P, F, Boxed, Capture, signature_base<CC, NE, R, A...>> {
 /// The name printed in diagnostics: thunk::static_closure<P, N, Tag>.
 template <class Pointer, std::size_t N, class Tag>
 inline void static_closure_name(char* out, std::size_t n) noexcept {
-  extract_type_name(pretty_signature<static_closure<Pointer, N, Tag>>(), out, n);
-  // The inline ABI namespace says nothing to the reader: thunk::static_closure.
-  constexpr const char abi[] = THUNK_DETAIL_STR(THUNK_ABI_NAMESPACE) "::";
-  constexpr std::size_t abi_len = sizeof abi - 1;
-  std::size_t w = 0;
-  for (std::size_t r = 0; out[r];) {
-    if (std::strncmp(out + r, abi, abi_len) == 0) {
-      r += abi_len;
-    } else {
-      out[w++] = out[r++];
-    }
-  }
-  out[w] = '\0';
+  extract_type_name(pretty_signature<static_closure<Pointer, N, Tag>>(), out, n);  // drops the ABI namespace
 }
 
 using static_word = std::uintptr_t;
