@@ -168,7 +168,7 @@ class closure {
   closure(F&& f, Policy policy = Policy()) {
     const errc failure = assign(std::forward<F>(f), policy);
     if (THUNK_DETAIL_UNLIKELY(failure != errc{}))
-      detail::raise(make_error_code(failure), "cannot create thunk::closure");
+      detail::raise(failure, "cannot create thunk::closure");
   }
   /// A callable that does not fit P: deleted, so std::is_constructible is
   /// false, and explicit, so no implicit conversion (and no overload) sees it.
@@ -202,7 +202,7 @@ class closure {
   /// or a move-assignment), the callable and the slot stay valid until that
   /// call returns, and are released then. Destroying a closure while another
   /// thread runs it is the caller's to prevent.
-  void reset() noexcept {
+  __attribute__((always_inline)) void reset() noexcept {
 #if THUNK_HAS_CLOSURE
     if (!bits_) return;
     const std::uintptr_t code = bits_ & ~boxed_bit;
@@ -239,7 +239,7 @@ class closure {
 
   /// Poisons and frees the slot, destroys the boxed callable (b, or null).
   static void release_now(void* code, void* b) noexcept {
-    detail::release_slot<kind>(reinterpret_cast<std::uintptr_t>(code), detail::pretty_signature<P>());
+    detail::release_slot<kind, P>(reinterpret_cast<std::uintptr_t>(code));
     if (b) static_cast<detail::box_base*>(b)->destroy(static_cast<detail::box_base*>(b));
   }
 #endif
@@ -279,7 +279,7 @@ class closure {
       if constexpr (boxed) box::destroy_box(made);
       return failure;
     }
-    reset();
+    // (Only constructors call assign: this closure is empty.)
     detail::slot_data* data = detail::data_of(code);
     if constexpr (boxed) {
       data->word = static_cast<detail::box_base*>(made);

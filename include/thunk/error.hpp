@@ -61,6 +61,9 @@ namespace detail {
   std::abort();
 #endif
 }
+/// The same for an errc, kept out of line: the callers' fast paths stay small
+/// enough to inline.
+[[noreturn]] THUNK_DETAIL_NOINLINE inline void raise(errc e, const char* what) { raise(make_error_code(e), what); }
 }  // namespace detail
 
 THUNK_END_NAMESPACE

@@ -2,14 +2,17 @@
 // gets the context, or the general path), carved from sealed chunks.
 //
 // Creating a closure is a pop from a per-thread cache and two stores into
-// the data page: no system call, no lock, no instruction-cache flush in the
-// steady state. Destroying one poisons its data slot (a call through it
-// reports the closure's type and stops the process) and retires the slot;
-// retired slots wait in a FIFO quarantine per kind and are reused only after
-// `quarantine_slots` later destructions of that kind, on any thread (each
-// destruction takes a number from the kind's counter; a slot leaves the
-// quarantine when the counter passed its number by quarantine_slots).
-// A chunk whose every slot is ready in the pool again is unmapped (two kept
+// the data page: no system call, no lock, no atomic, no instruction-cache
+// flush in the steady state. Destroying one poisons its data slot (a call
+// through it reports the closure's type and stops the process) and retires
+// the slot into its thread's own quarantine (thread_context.hpp), a FIFO it
+// leaves after quarantine_slots later destructions on that thread; so a
+// slot is reused only after quarantine_slots later destructions of its
+// kind. A thread's quarantine holds at most quarantine_slots + 2 batches;
+// beyond that its oldest slots go to the pool, which hands them to any
+// thread. When a thread exits, its unserved slots wait in the pool's
+// quarantine, whose clock is the module's count of destructions of the kind.
+// A chunk whose every slot is ready in the pool again is unmapped (some kept
 // free per kind; see release_free_chunks), so memory comes back after a
 // burst; when the module unloads with no closure alive, every chunk is
 // unmapped (docs/lifetime-threads-exceptions.md, docs/platforms.md).
@@ -46,10 +49,6 @@ struct slot_data {
 };
 static_assert(sizeof(slot_data) == 2 * sizeof(void*), "the thunks address entry at word + one pointer");
 
-/// A destroyed closure's slot is reused only after this many later
-/// destructions of closures of its kind (on any thread).
-constexpr std::uint64_t quarantine_slots = 4096;
-
 /// One geometry for every chunk of this target: a compile-time constant.
 inline constexpr chunk_geometry closure_geometry = make_geometry<abi::slot_size>();
 
@@ -73,10 +72,9 @@ inline std::uintptr_t code_of(const void* data) noexcept {
 
 // ---- poison ------------------------------------------------------------------
 
-[[noreturn]] inline void destroyed_closure_called(void* ctx) noexcept {
-  auto* data = static_cast<slot_data*>(ctx);
+[[noreturn]] inline void destroyed_closure_called(void* ctx, const char* pretty) noexcept {
   char name[256];
-  extract_type_name(static_cast<const char*>(data->word), name, sizeof name);
+  extract_type_name(pretty, name, sizeof name);
   std::fprintf(stderr,
                "thunk: fatal: a destroyed thunk::closure<%s> was called through its stale pointer %p; "
                "the C code kept the callback after the closure was destroyed\n",
@@ -85,32 +83,36 @@ inline std::uintptr_t code_of(const void* data) noexcept {
   std::abort();
 }
 
-/// Receives the context where kind K puts it.
-template <int K, bool General = (K == abi::general), class Seq = std::make_index_sequence<(K < abi::general ? K : 0)>>
+/// Receives the context where kind K puts it, and names P (the closure's
+/// function pointer type): a destroyed slot's entry, one store.
+template <int K, class P, bool General = (K == abi::general),
+          class Seq = std::make_index_sequence<(K < abi::general ? K : 0)>>
 struct poison_trap;
 
 #if defined(THUNK_ARCH_X86_64)
 // x86-64 kinds are registers in System V order: rdi, rsi, rdx, rcx, r8, r9.
-template <int K, std::size_t... I>
-struct poison_trap<K, false, std::index_sequence<I...>> {
+template <int K, class P, std::size_t... I>
+struct poison_trap<K, P, false, std::index_sequence<I...>> {
   static __attribute__((sysv_abi)) void trap(decltype(I, std::uintptr_t())..., void* ctx) noexcept {
-    destroyed_closure_called(ctx);
+    destroyed_closure_called(ctx, pretty_signature<P>());
   }
 };
 #elif defined(THUNK_ARCH_AARCH64)
-template <int K, std::size_t... I>
-struct poison_trap<K, false, std::index_sequence<I...>> {
-  static void trap(decltype(I, std::uintptr_t())..., void* ctx) noexcept { destroyed_closure_called(ctx); }
+template <int K, class P, std::size_t... I>
+struct poison_trap<K, P, false, std::index_sequence<I...>> {
+  static void trap(decltype(I, std::uintptr_t())..., void* ctx) noexcept {
+    destroyed_closure_called(ctx, pretty_signature<P>());
+  }
 };
 #endif
-template <int K, class Seq>
-struct poison_trap<K, true, Seq> {
-  static void trap() noexcept { destroyed_closure_called(pop_thread_context()); }
+template <int K, class P, class Seq>
+struct poison_trap<K, P, true, Seq> {
+  static void trap() noexcept { destroyed_closure_called(pop_thread_context(), pretty_signature<P>()); }
 };
 
-template <int Kind>
+template <int Kind, class P>
 inline void* poison_entry() noexcept {
-  return reinterpret_cast<void*>(&poison_trap<Kind>::trap);
+  return reinterpret_cast<void*>(&poison_trap<Kind, P>::trap);
 }
 
 // ---- pools -------------------------------------------------------------------
@@ -147,33 +149,35 @@ struct plain_stack {
   }
 };
 
-/// A retired slot and its kind's destruction count when it was destroyed.
-struct aged_slot {
-  std::uintptr_t code;
-  std::uint64_t stamp;
+/// Slots retired together (an exiting thread's quarantine, in batches) and
+/// the clock value after which they have served their quarantine.
+struct retired_batch {
+  std::uint32_t stamp;
+  std::uint32_t count, taken;  // codes[taken, count) are still here
+  std::uintptr_t codes[cache_batch];
 };
 
-/// FIFO of retired slots (a growable ring).
+/// FIFO of retired batches: a growable ring whose capacity is a power of two.
+/// Whole batches move in and out: a slot costs a copy, not a queue operation.
 struct aging_queue {
-  aged_slot* items = nullptr;
+  retired_batch* items = nullptr;
   std::size_t head = 0, size = 0, capacity = 0;
-  bool push(const aged_slot& v) noexcept {
+  retired_batch* push_back() noexcept {
     if (size == capacity) {
-      const std::size_t c = capacity ? 2 * capacity : 256;
-      auto* p = static_cast<aged_slot*>(std::malloc(c * sizeof(aged_slot)));
-      if (!p) return false;
-      for (std::size_t i = 0; i < size; ++i) p[i] = items[(head + i) % capacity];
+      const std::size_t c = capacity ? 2 * capacity : 64;
+      auto* p = static_cast<retired_batch*>(std::malloc(c * sizeof(retired_batch)));
+      if (!p) return nullptr;
+      for (std::size_t i = 0; i < size; ++i) p[i] = items[(head + i) & (capacity - 1)];
       std::free(items);
       items = p;
       head = 0;
       capacity = c;
     }
-    items[(head + size++) % capacity] = v;
-    return true;
+    return &items[(head + size++) & (capacity - 1)];
   }
-  const aged_slot& front() const noexcept { return items[head]; }
-  void pop() noexcept {
-    head = (head + 1) % capacity;
+  retired_batch& at(std::size_t i) noexcept { return items[(head + i) & (capacity - 1)]; }
+  void pop_front() noexcept {
+    head = (head + 1) & (capacity - 1);
     --size;
   }
   void release() noexcept {
@@ -188,16 +192,25 @@ class slot_pool {
   constexpr explicit slot_pool(int kind) noexcept : kind_(kind) {}
 
   /// Writes up to `n` slots to `out` and returns how many (none: ec set).
-  std::size_t take(std::uintptr_t* out, std::size_t n, std::error_code& ec) noexcept {
+  /// `clock`: destructions_so_far(kind), read before the lock, when
+  /// has_quarantine() (null: not read).
+  std::size_t take(std::uintptr_t* out, std::size_t n, const std::uint32_t* clock, std::error_code& ec) noexcept {
     spin_guard lock(lock_);
+    if (clock) advance(*clock);
 #if defined(THUNK_OS_LINUX) && THUNK_TLS_DYNAMIC
     if (kind_ == abi::general && !has_dynamic_stub) {  // no shared-library stub for this target yet
       ec = make_error_code(errc::thread_storage_unavailable);
       return 0;
     }
 #endif
-    age();
     std::size_t got = 0;
+    // Batches that served their quarantine go straight out (never counted
+    // in ready_), then slots resting in ready_, then fresh ones.
+    while (got < n && quarantine_.size && served(quarantine_.at(0))) {
+      retired_batch& b = quarantine_.at(0);
+      while (got < n && b.taken < b.count) out[got++] = b.codes[b.taken++];
+      if (b.taken == b.count) pop_batch();
+    }
     while (got < n && ready_.size) {
       out[got] = ready_.items[--ready_.size];
       counted_out(out[got++]);
@@ -220,16 +233,25 @@ class slot_pool {
     maybe_release_chunks();
   }
 
-  /// Retired (poisoned) slots enter the quarantine; those that served it leave.
-  void retire(const std::uintptr_t* codes, const std::uint64_t* stamps, std::size_t n) noexcept {
+  /// Slots that have not served their quarantine (a thread exits, or has no
+  /// state) wait here until the kind's destruction count passes `clock`
+  /// (destructions_so_far when they were handed over) by quarantine_slots.
+  /// (n <= cache_batch.) Out of memory for the queue: the slots are never
+  /// reused, which is safe.
+  void retire(const std::uintptr_t* codes, std::size_t n, std::uint32_t clock) noexcept {
     spin_guard lock(lock_);
-    for (std::size_t i = 0; i < n; ++i) (void)quarantine_.push(aged_slot{codes[i], stamps[i]});
-    age();
-    maybe_release_chunks();
+    advance(clock);
+    if (retired_batch* b = quarantine_.push_back()) {
+      b->stamp = clock;
+      b->count = static_cast<std::uint32_t>(n);
+      b->taken = 0;
+      for (std::size_t i = 0; i < n; ++i) b->codes[i] = codes[i];
+      quarantined_.store(quarantine_.size, std::memory_order_relaxed);
+    }
   }
 
-  /// Numbers a destruction of this kind (the quarantine's clock).
-  std::uint64_t count_destruction() noexcept { return destructions_.fetch_add(1, std::memory_order_relaxed) + 1; }
+  /// Whether take() wants the clock (a relaxed look, outside the lock).
+  bool has_quarantine() const noexcept { return quarantined_.load(std::memory_order_relaxed) != 0; }
 
   void lock() noexcept { lock_.lock(); }
   bool try_lock() noexcept { return lock_.try_lock(); }
@@ -251,10 +273,11 @@ class slot_pool {
     chunks_.release();
     ready_.release();
     quarantine_.release();
+    quarantined_.store(0, std::memory_order_relaxed);
     next_ = end_ = 0;
     full_chunks_ = 0;
     cycle_peak_ = last_peak_ = pending_peak_ = trough_in_use_ = 0;
-    troughed_ = untracked_ = false;
+    troughed_ = untracked_ = false;  // (the clock keeps counting: it only grows)
   }
 
   /// Chunks mapped now (for the tests and the bench).
@@ -277,16 +300,19 @@ class slot_pool {
     int kind;
   };
 
-  /// Slots whose kind saw quarantine_slots destructions since theirs become
-  /// ready. (Stamps are not in order across threads: a younger slot at the
-  /// front only delays the ones behind it.)
-  void age() noexcept {
-    const std::uint64_t now = destructions_.load(std::memory_order_relaxed);
-    while (quarantine_.size && quarantine_.front().stamp + quarantine_slots <= now) {
-      if (!ready_.push(quarantine_.front().code)) break;
-      counted_in(quarantine_.front().code);
-      quarantine_.pop();
-    }
+  /// The clock only moves forward (differences: it wraps around).
+  void advance(std::uint32_t clock) noexcept {
+    if (static_cast<std::int32_t>(clock - clock_) > 0) clock_ = clock;
+  }
+  /// A batch whose kind saw quarantine_slots destructions since it was
+  /// stamped. (Stamps are nearly in order: a younger batch at the front
+  /// only delays the ones behind it.)
+  bool served(const retired_batch& b) const noexcept {
+    return static_cast<std::int32_t>(clock_ - b.stamp) >= static_cast<std::int32_t>(quarantine_slots);
+  }
+  void pop_batch() noexcept {
+    quarantine_.pop_front();
+    quarantined_.store(quarantine_.size, std::memory_order_relaxed);
   }
 
   static void fill(unsigned char* rw, std::uintptr_t at, void* arg) {
@@ -446,8 +472,9 @@ class slot_pool {
     if (ready_.capacity > 4 * ready_.size + 4096) ready_.shrink();
   }
 
-  alignas(64) std::atomic<std::uint64_t> destructions_{0};  // its own cache line: every destruction adds
   alignas(64) spin_lock lock_;
+  std::uint32_t clock_ = 0;                  // the newest destructions_so_far seen
+  std::atomic<std::size_t> quarantined_{0};  // quarantine_.size, for has_quarantine()
   plain_stack<std::uintptr_t> ready_;
   aging_queue quarantine_;
   plain_stack<std::uintptr_t> chunks_;
@@ -529,7 +556,7 @@ inline void close_module() noexcept {
   r.lock.unlock();
   while (s) {
     thread_state* next = s->next;
-    std::free(s);
+    free_thread_state(s);
     s = next;
   }
   for (int k = 0; k < abi::kind_count; ++k) {
@@ -571,45 +598,72 @@ inline void start_module() noexcept {
 
 // ---- per-thread caches ------------------------------------------------------------
 //
-// The fast path touches only this thread's state (one pointer away): stacks
-// of ready and retired slots per kind. Ready slots come from the pool in
-// batches; retired slots, stamped with their kind's destruction count, go
-// back to the pool's quarantine in batches. At thread exit both go back.
+// The fast path touches only this thread's state (one pointer away): per
+// kind, a stack of slots taken from the pool in batches, and the thread's
+// own quarantine (thread_context.hpp), which serves most creations of a
+// steady loop by itself. At thread exit both go back to the pool.
+
+/// The oldest `n` slots of a thread's quarantine (at most cache_batch).
+inline std::size_t take_front(local_quarantine& q, std::uintptr_t* out, std::size_t n) noexcept {
+  std::size_t got = 0;
+  while (got < n && q.size()) out[got++] = q.pop_front();
+  return got;
+}
 
 inline void flush_thread_caches(thread_state& t) noexcept {
   for (int k = 0; k < abi::kind_count; ++k) {
-    if (t.ready_count[k]) pool_of(k).give_ready(t.ready[k], t.ready_count[k]);
-    if (t.retired_count[k]) pool_of(k).retire(t.retired[k], t.retired_stamp[k], t.retired_count[k]);
-    t.ready_count[k] = t.retired_count[k] = 0;
+    slot_pool& pool = pool_of(k);
+    const std::uint32_t ready = t.ready_count[k].get();
+    if (ready) pool.give_ready(t.ready[k], ready);
+    t.ready_count[k].set(0);
+    t.taken[k].add(0u - ready);
+    local_quarantine& q = t.retired[k];
+    std::uintptr_t batch[cache_batch];
+    while (q.has_served()) {
+      const std::size_t served = q.size() - quarantine_slots;
+      pool.give_ready(batch, take_front(q, batch, served < cache_batch ? served : cache_batch));
+    }
+    if (!q.size()) continue;
+    // The rest has not served its time: the pool keeps it until the kind's
+    // count of destructions, now, advances by quarantine_slots.
+    const std::uint32_t clock = destructions_so_far(k);
+    while (const std::size_t n = take_front(q, batch, cache_batch)) pool.retire(batch, n, clock);
   }
 }
 
 /// Counts a closure created or destroyed by a thread without state (out of
 /// memory, or after the module started unloading).
-inline void count_stateless(std::intptr_t delta) noexcept {
+inline void count_stateless(std::intptr_t delta, int destroyed_kind = -1) noexcept {
   thread_registry& r = registry();
   spin_guard g(r.lock);
   r.exited_live += delta;
+  if (destroyed_kind >= 0) ++r.exited_destroyed[destroyed_kind];
 }
 
 /// Refills this thread's ready stack from the pool (the slow path).
 THUNK_DETAIL_NOINLINE inline std::uintptr_t refill_and_acquire(int kind, errc& failure) noexcept {
   start_module();
   thread_state* t = this_thread_state();
-  std::uintptr_t got[cache_batch];
+  std::uintptr_t one = 0;
+  // Straight into this thread's cache (empty: this is its slow path).
+  std::uintptr_t* out = t ? t->ready[kind] : &one;
+  slot_pool& pool = pool_of(kind);
+  std::uint32_t clock = 0;
+  const bool aging = pool.has_quarantine();
+  if (aging) clock = destructions_so_far(kind);  // before the pool's lock (lock order)
   std::error_code ec;
-  const std::size_t n = pool_of(kind).take(got, t ? cache_batch : 1, ec);
+  const std::size_t n = pool.take(out, t ? cache_batch : 1, aging ? &clock : nullptr, ec);
   if (n == 0) {
     failure = ec ? static_cast<errc>(ec.value()) : errc::out_of_memory;
     return 0;
   }
   if (!t) {
     count_stateless(1);
-    return got[0];
+    return one;
   }
-  for (std::size_t i = 1; i < n; ++i) t->ready[kind][t->ready_count[kind]++] = got[i];
-  ++t->live;
-  return got[0];
+  t->ready_count[kind].set(static_cast<std::uint32_t>(n - 1));
+  t->taken[kind].add(static_cast<std::uint32_t>(n));
+  return out[n - 1];
 }
 
 /// A slot of kind Kind, or 0 with `failure` set. (No std::error_code on this
@@ -617,9 +671,13 @@ THUNK_DETAIL_NOINLINE inline std::uintptr_t refill_and_acquire(int kind, errc& f
 template <int Kind>
 inline std::uintptr_t acquire_slot(errc& failure) noexcept {
   thread_state* t = current_thread_state();
-  if (THUNK_DETAIL_LIKELY(t != nullptr && t->ready_count[Kind] != 0)) {
-    ++t->live;
-    return t->ready[Kind][--t->ready_count[Kind]];
+  if (THUNK_DETAIL_LIKELY(t != nullptr)) {
+    local_quarantine& q = t->retired[Kind];
+    if (THUNK_DETAIL_LIKELY(q.has_served())) return q.pop_front();
+    if (const std::uint32_t n = t->ready_count[Kind].get()) {
+      t->ready_count[Kind].set(n - 1);
+      return t->ready[Kind][n - 1];
+    }
   }
 #if THUNK_DETAIL_HAS_CODE_TABLES
   // (chunk source) assembles this kind's table. A shared library's general
@@ -630,39 +688,50 @@ inline std::uintptr_t acquire_slot(errc& failure) noexcept {
   return refill_and_acquire(Kind, failure);
 }
 
-/// Retires a slot on a thread whose cache is full or that has no state.
-THUNK_DETAIL_NOINLINE inline void retire_slow(int kind, std::uintptr_t code, std::uint64_t stamp) noexcept {
-  start_module();
-  thread_state* t = this_thread_state();
-  if (!t) {
-    pool_of(kind).retire(&code, &stamp, 1);
-    count_stateless(-1);
-    return;
-  }
-  if (t->retired_count[kind] == cache_batch) {
-    pool_of(kind).retire(t->retired[kind], t->retired_stamp[kind], t->retired_count[kind]);
-    t->retired_count[kind] = 0;
-  }
-  t->retired[kind][t->retired_count[kind]] = code;
-  t->retired_stamp[kind][t->retired_count[kind]++] = stamp;
-  --t->live;
+/// Grows a thread's quarantine (doubling up to its limit); false: no memory.
+inline bool grow_quarantine(local_quarantine& q) noexcept {
+  const std::uint32_t c = q.capacity == 0 ? 256 : 2 * q.capacity;
+  auto* items = static_cast<std::uintptr_t*>(std::malloc(c * sizeof(std::uintptr_t)));
+  if (!items) return false;
+  const std::uint32_t end = q.pushed.get();
+  for (std::uint32_t i = q.popped.get(); i != end; ++i) items[i & (c - 1)] = q.items[i & (q.capacity - 1)];
+  std::free(q.items);
+  q.items = items;
+  q.capacity = c;
+  return true;
 }
 
-/// Poisons the slot (name: the closure's type, for the message) and retires it.
-template <int Kind>
-inline void release_slot(std::uintptr_t code, const char* name) noexcept {
-  slot_data* d = data_of(code);
-  d->word = const_cast<char*>(name);
-  d->entry = poison_entry<Kind>();
-  const std::uint64_t stamp = pool_of(Kind).count_destruction();
-  thread_state* t = current_thread_state();
-  if (THUNK_DETAIL_LIKELY(t != nullptr && t->retired_count[Kind] < cache_batch)) {
-    t->retired[Kind][t->retired_count[Kind]] = code;
-    t->retired_stamp[Kind][t->retired_count[Kind]++] = stamp;
-    --t->live;
+/// Retires a slot on a thread whose quarantine is full (grown, or its
+/// oldest batch goes to the pool), or that has no state.
+THUNK_DETAIL_NOINLINE inline void retire_slow(int kind, std::uintptr_t code) noexcept {
+  start_module();
+  thread_state* t = this_thread_state();
+  local_quarantine* q = t ? &t->retired[kind] : nullptr;
+  if (q && !q->has_room() && q->capacity < local_quarantine::limit && !grow_quarantine(*q)) q = nullptr;
+  if (!q) {  // no state, or no memory to grow: the pool's quarantine
+    count_stateless(-1, kind);
+    pool_of(kind).retire(&code, 1, destructions_so_far(kind));
     return;
   }
-  retire_slow(Kind, code, stamp);
+  if (!q->has_room()) {  // at its limit: the oldest have served
+    std::uintptr_t batch[cache_batch];
+    pool_of(kind).give_ready(batch, take_front(*q, batch, cache_batch));
+  }
+  q->push_back(code);
+}
+
+/// Poisons the slot (its entry now names P, the closure's type, in a
+/// message) and retires it into this thread's quarantine: stores to the
+/// slot and to this thread's state, nothing shared.
+template <int Kind, class P>
+inline void release_slot(std::uintptr_t code) noexcept {
+  data_of(code)->entry = poison_entry<Kind, P>();
+  thread_state* t = current_thread_state();
+  if (THUNK_DETAIL_LIKELY(t != nullptr && t->retired[Kind].has_room())) {
+    t->retired[Kind].push_back(code);
+    return;
+  }
+  retire_slow(Kind, code);
 }
 
 }  // namespace detail

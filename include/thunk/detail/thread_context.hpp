@@ -34,6 +34,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 
 #include "../config.hpp"
 #include "abi.hpp"
@@ -59,20 +60,78 @@ struct context_stack {
 };
 #endif
 
+/// A destroyed closure's slot is reused only after this many later
+/// destructions of closures of its kind.
+constexpr std::uint32_t quarantine_slots = 4096;
+
+/// A counter one thread writes and others may read (relaxed: plain loads
+/// and stores, no read-modify-write).
+struct own_counter {
+  std::atomic<std::uint32_t> value;
+  std::uint32_t get() const noexcept { return value.load(std::memory_order_relaxed); }
+  void set(std::uint32_t v) noexcept { value.store(v, std::memory_order_relaxed); }
+  void add(std::uint32_t d) noexcept { set(get() + d); }
+};
+
+/// The slots one thread destroyed, of one kind, oldest first: a ring
+/// (malloc'd on the thread's first destruction of the kind, a power of two,
+/// doubling up to `limit`) indexed by two running counts. Every slot behind
+/// the front was destroyed after it on this thread, so the front has served
+/// its quarantine once more than quarantine_slots stand in the ring: no
+/// clock, no stamp, nothing shared. Full at `limit`, its oldest cache_batch
+/// go to the pool (slot_pool.hpp); below it, a loop that keeps up to
+/// `limit - quarantine_slots` closures alive never reaches the pool. (An
+/// index ring rather than a list linked through the slots: the next index
+/// does not wait for a load from the last slot.) `pushed` is also this
+/// thread's count of destructions of the kind, which other threads read
+/// (destructions_so_far).
+struct local_quarantine {
+  static constexpr std::uint32_t limit = 2 * quarantine_slots;
+  std::uintptr_t* items;
+  own_counter pushed, popped;
+  std::uint32_t capacity;
+  std::uint32_t size() const noexcept { return pushed.get() - popped.get(); }
+  bool has_room() const noexcept { return size() < capacity; }
+  bool has_served() const noexcept { return size() > quarantine_slots; }
+  std::uintptr_t pop_front() noexcept {
+    const std::uint32_t n = popped.get();
+    popped.set(n + 1);
+    return items[n & (capacity - 1)];
+  }
+  void push_back(std::uintptr_t code) noexcept {
+    const std::uint32_t n = pushed.get();
+    items[n & (capacity - 1)] = code;
+    pushed.set(n + 1);
+  }
+};
+static_assert((local_quarantine::limit & (local_quarantine::limit - 1)) == 0 &&
+                  local_quarantine::limit >= quarantine_slots + 2 * cache_batch,
+              "a power of two with room for a batch beyond the quarantine");
+
 /// One thread's state in this copy of thunk: allocated on first use.
 struct thread_state {
 #if defined(THUNK_OS_LINUX) && THUNK_TLS_DYNAMIC
   context_stack contexts;
 #endif
-  std::uintptr_t ready[abi::kind_count][2 * cache_batch];
-  std::uintptr_t retired[abi::kind_count][cache_batch];
-  std::uint64_t retired_stamp[abi::kind_count][cache_batch];  // the kind's destruction count at retirement
-  std::uint32_t ready_count[abi::kind_count];
-  std::uint32_t retired_count[abi::kind_count];
-  std::intptr_t live;  // closures acquired minus released on this thread
+  std::uintptr_t ready[abi::kind_count][2 * cache_batch];  // slots taken from the pool
+  own_counter ready_count[abi::kind_count];
+  own_counter taken[abi::kind_count];  // slots taken from the pool, ever (live count)
+  local_quarantine retired[abi::kind_count];
   thread_state* prev;
   thread_state* next;
 };
+
+/// Closures acquired minus released on this thread, from counts the fast
+/// paths keep anyway (another thread may read it: relaxed).
+inline std::intptr_t thread_live(const thread_state& s) noexcept {
+  std::intptr_t n = 0;
+  for (int k = 0; k < abi::kind_count; ++k) {
+    const local_quarantine& q = s.retired[k];
+    const std::uint32_t d = s.taken[k].get() - s.ready_count[k].get() + q.popped.get() - q.pushed.get();
+    n += static_cast<std::int32_t>(d);
+  }
+  return n;
+}
 
 inline void thread_state_exit(thread_state* s) noexcept;
 
@@ -99,6 +158,7 @@ struct thread_registry {
   spin_lock lock;  // the list and the counters below
   thread_state* head = nullptr;
   std::intptr_t exited_live = 0;                    // live counts of threads that exited
+  std::uint32_t exited_destroyed[abi::kind_count] = {};  // their destructions (and stateless ones)
   void (*flush)(thread_state&) noexcept = nullptr;  // hands a thread's caches back (slot_pool.hpp)
   std::atomic<bool> closed{false};                  // the module is unloading: no new per-thread state
   bool key_ok = false;
@@ -141,8 +201,9 @@ inline thread_state* current_thread_state() noexcept {
 THUNK_DETAIL_NOINLINE inline thread_state* make_thread_state() noexcept {
   thread_registry& r = registry();
   if (!r.key_ok || r.closed.load(std::memory_order_acquire)) return nullptr;
-  auto* s = static_cast<thread_state*>(std::calloc(1, sizeof(thread_state)));
-  if (!s) return nullptr;
+  void* memory = std::calloc(1, sizeof(thread_state));
+  if (!memory) return nullptr;
+  auto* s = ::new (memory) thread_state{};
 #if defined(THUNK_OS_WINDOWS)
   const bool set = FlsSetValue(r.fls, s) != 0;
 #else
@@ -160,6 +221,25 @@ THUNK_DETAIL_NOINLINE inline thread_state* make_thread_state() noexcept {
   if (r.head) r.head->prev = s;
   r.head = s;
   return s;
+}
+
+/// Frees a state and what it owns (its caches were handed back, or the
+/// module is closing).
+inline void free_thread_state(thread_state* s) noexcept {
+  for (const local_quarantine& q : s->retired) std::free(q.items);
+  std::free(s);
+}
+
+
+/// Closures of `kind` destroyed so far in this module, all threads (modulo
+/// 2^32). Takes the registry lock: slow paths only, never with a pool's
+/// lock held.
+inline std::uint32_t destructions_so_far(int kind) noexcept {
+  thread_registry& r = registry();
+  spin_guard g(r.lock);
+  std::uint32_t n = r.exited_destroyed[kind];
+  for (thread_state* s = r.head; s; s = s->next) n += s->retired[kind].pushed.get();
+  return n;
 }
 
 inline thread_state* this_thread_state() noexcept {
@@ -180,9 +260,10 @@ inline void thread_state_exit(thread_state* s) noexcept {
     if (s->prev) s->prev->next = s->next;
     if (s->next) s->next->prev = s->prev;
     if (r.head == s) r.head = s->next;
-    r.exited_live += s->live;
+    r.exited_live += thread_live(*s);
+    for (int k = 0; k < abi::kind_count; ++k) r.exited_destroyed[k] += s->retired[k].pushed.get();
   }
-  std::free(s);
+  free_thread_state(s);
 }
 
 /// Closures of this module still alive (all threads). Exact when no other
@@ -194,7 +275,7 @@ inline std::intptr_t live_closures() noexcept {
     if (attempt > 1000) return -1;
   }
   std::intptr_t n = r.exited_live;
-  for (thread_state* s = r.head; s; s = s->next) n += s->live;
+  for (thread_state* s = r.head; s; s = s->next) n += thread_live(*s);
   r.lock.unlock();
   return n;
 }
