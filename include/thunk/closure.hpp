@@ -202,7 +202,7 @@ class closure {
   /// or a move-assignment), the callable and the slot stay valid until that
   /// call returns, and are released then. Destroying a closure while another
   /// thread runs it is the caller's to prevent.
-  __attribute__((always_inline)) void reset() noexcept {
+  void reset() noexcept {
 #if THUNK_HAS_CLOSURE
     if (!bits_) return;
     const std::uintptr_t code = bits_ & ~boxed_bit;
