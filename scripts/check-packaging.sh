@@ -143,7 +143,8 @@ route_find-package() {
     || { detail="consumer configure failed (find_package)"; return 1; }
   run cmake --build "$b" -j "$jobs" || { detail="consumer build failed"; return 1; }
   run_consumer "$b/consumer" || return 1
-  detail="find_package(thunk 0.2 CONFIG REQUIRED) found $pv in a fresh prefix; 99.0 refused"
+  run_consumer "$b/consumer_compiled" || return 1
+  detail="find_package(thunk 0.2 CONFIG REQUIRED) found $pv in a fresh prefix; 99.0 refused; thunk::compiled too"
 }
 
 route_add-subdirectory() {
@@ -153,7 +154,8 @@ route_add-subdirectory() {
     || { detail="consumer configure failed"; return 1; }
   run cmake --build "$b" -j "$jobs" || { detail="consumer build failed"; return 1; }
   run_consumer "$b/consumer" || return 1
-  detail="add_subdirectory of the work tree"
+  run_consumer "$b/consumer_compiled" || return 1
+  detail="add_subdirectory of the work tree; thunk::thunk and thunk::compiled"
 }
 
 route_fetch-content() {

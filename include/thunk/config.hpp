@@ -201,6 +201,26 @@
 #  endif
 #endif
 
+// Separate compilation (opt-in, {fmt}-style): with THUNK_SEPARATE_COMPILATION=1
+// in every TU, the slow paths (refilling and retiring slots, the fatal
+// reports, raising errors) are only declared by the headers and compiled
+// once, in src/thunk.cpp (CMake: link thunk::compiled), or in the one TU
+// that defines THUNK_IMPLEMENTATION before including thunk (stb-style, for
+// the single header). Header-only is the default. A THUNK_DETAIL_OUTLINE
+// function is written as
+//   THUNK_DETAIL_OUTLINE void f() noexcept THUNK_DETAIL_BODY({ ... })
+#if defined(THUNK_SEPARATE_COMPILATION) && THUNK_SEPARATE_COMPILATION
+#  define THUNK_DETAIL_OUTLINE
+#  if defined(THUNK_IMPLEMENTATION)
+#    define THUNK_DETAIL_BODY(...) __VA_ARGS__
+#  else
+#    define THUNK_DETAIL_BODY(...) ;
+#  endif
+#else
+#  define THUNK_DETAIL_OUTLINE inline
+#  define THUNK_DETAIL_BODY(...) __VA_ARGS__
+#endif
+
 #if defined(__GNUC__) || defined(__clang__)
 #  define THUNK_DETAIL_NOINLINE __attribute__((noinline))
 #  define THUNK_DETAIL_LIKELY(x) __builtin_expect(!!(x), 1)

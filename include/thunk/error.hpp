@@ -63,7 +63,8 @@ namespace detail {
 }
 /// The same for an errc, kept out of line: the callers' fast paths stay small
 /// enough to inline.
-[[noreturn]] THUNK_DETAIL_NOINLINE inline void raise(errc e, const char* what) { raise(make_error_code(e), what); }
+[[noreturn]] THUNK_DETAIL_NOINLINE THUNK_DETAIL_OUTLINE void raise(errc e, const char* what)
+    THUNK_DETAIL_BODY({ raise(make_error_code(e), what); })
 }  // namespace detail
 
 THUNK_END_NAMESPACE

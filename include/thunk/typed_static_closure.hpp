@@ -74,6 +74,14 @@ struct typed_pool {
   static void free(std::size_t i) noexcept { taken[i].store(0, std::memory_order_release); }
 };
 
+/// A callable a call may copy instead of recording itself as running: small,
+/// trivially copyable and destructible, and not changed by its call. A
+/// reset() from inside the call then frees a slot the call no longer reads.
+template <class F, class... A>
+inline constexpr bool copy_per_call = sizeof(F) <= 4 * sizeof(void*) && std::is_trivially_copyable<F>::value &&
+                                      std::is_trivially_destructible<F>::value &&
+                                      std::is_invocable<const F&, A...>::value;
+
 /// Slot I's function: one load of its live flag, then the callable, inlined.
 template <class Pool, class Pointer, class F, std::size_t I>
 struct typed_slot_entry {
@@ -81,8 +89,13 @@ struct typed_slot_entry {
   static R invoke(A&... a) noexcept {
     auto& s = Pool::slots[I];
     if (THUNK_DETAIL_UNLIKELY(!s.live.load(std::memory_order_acquire))) Pool::poisoned(I);
-    const running_scope running(static_cast<void*>(s.storage));
-    return invoke_terminate<Pointer, R>(*std::launder(reinterpret_cast<F*>(s.storage)), static_cast<A&&>(a)...);
+    if constexpr (copy_per_call<F, A&&...>) {
+      const F f = *std::launder(reinterpret_cast<const F*>(s.storage));
+      return invoke_terminate<Pointer, R>(f, static_cast<A&&>(a)...);
+    } else {
+      const running_scope running(static_cast<void*>(s.storage));
+      return invoke_terminate<Pointer, R>(*std::launder(reinterpret_cast<F*>(s.storage)), static_cast<A&&>(a)...);
+    }
   }
 };
 

@@ -255,6 +255,26 @@
 #  endif
 #endif
 
+// Separate compilation (opt-in, {fmt}-style): with THUNK_SEPARATE_COMPILATION=1
+// in every TU, the slow paths (refilling and retiring slots, the fatal
+// reports, raising errors) are only declared by the headers and compiled
+// once, in src/thunk.cpp (CMake: link thunk::compiled), or in the one TU
+// that defines THUNK_IMPLEMENTATION before including thunk (stb-style, for
+// the single header). Header-only is the default. A THUNK_DETAIL_OUTLINE
+// function is written as
+//   THUNK_DETAIL_OUTLINE void f() noexcept THUNK_DETAIL_BODY({ ... })
+#if defined(THUNK_SEPARATE_COMPILATION) && THUNK_SEPARATE_COMPILATION
+#  define THUNK_DETAIL_OUTLINE
+#  if defined(THUNK_IMPLEMENTATION)
+#    define THUNK_DETAIL_BODY(...) __VA_ARGS__
+#  else
+#    define THUNK_DETAIL_BODY(...) ;
+#  endif
+#else
+#  define THUNK_DETAIL_OUTLINE inline
+#  define THUNK_DETAIL_BODY(...) __VA_ARGS__
+#endif
+
 #if defined(__GNUC__) || defined(__clang__)
 #  define THUNK_DETAIL_NOINLINE __attribute__((noinline))
 #  define THUNK_DETAIL_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -1343,6 +1363,18 @@ THUNK_END_NAMESPACE
 
 #endif
 // ---- end thunk/detail/spin_lock.hpp ------------------------------------------
+// ---- begin thunk/detail/fatal.hpp --------------------------------------------
+// The one way thunk stops a process from inside a callback: a message that
+// names the callback's type, then abort() (a misuse: a destroyed or expired
+// callback called) or std::terminate() (an exception that C frames cannot
+// carry).
+#ifndef THUNK_DETAIL_FATAL_HPP
+#define THUNK_DETAIL_FATAL_HPP
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+
 // ---- begin thunk/detail/type_name.hpp ----------------------------------------
 // Type names for diagnostics printed at run time (a destroyed closure called,
 // an exception escaping a callback).
@@ -1407,6 +1439,33 @@ THUNK_END_NAMESPACE
 THUNK_BEGIN_NAMESPACE
 namespace detail {
 
+enum class stop_by { abort, terminate };
+
+/// Prints "thunk: " and `format`, whose `%s` is the type named by `pretty`
+/// (a pretty_signature) and whose optional `%p` after it is `address`.
+[[noreturn]] THUNK_DETAIL_NOINLINE THUNK_DETAIL_OUTLINE void fatal_callback(const char* format, const char* pretty,
+                                                                             const void* address,
+                                                                             stop_by how) noexcept
+    THUNK_DETAIL_BODY({
+      char name[256];
+      extract_type_name(pretty, name, sizeof name);
+      std::fputs("thunk: ", stderr);
+      std::fprintf(stderr, format, name, address);
+      std::fputc('\n', stderr);
+      std::fflush(stderr);
+      if (how == stop_by::terminate) std::terminate();
+      std::abort();
+    })
+
+}  // namespace detail
+THUNK_END_NAMESPACE
+
+#endif  // THUNK_DETAIL_FATAL_HPP
+// ---- end thunk/detail/fatal.hpp ----------------------------------------------
+
+THUNK_BEGIN_NAMESPACE
+namespace detail {
+
 /// Compile-time check that F can stand behind a callback returning R taking Args.
 template <class F, class R, class... Args>
 constexpr bool check_callable() {
@@ -1428,14 +1487,10 @@ constexpr bool check_callable() {
 
 /// Reports an exception escaping a callback under the terminate policy.
 [[noreturn]] inline void terminate_from_callback(const char* pretty) noexcept {
-  char name[256];
-  extract_type_name(pretty, name, sizeof name);
-  std::fprintf(stderr,
-               "thunk: an exception escaped a callback of type %s; C frames cannot be unwound, so the "
-               "process terminates (pass thunk::capture to carry it back to C++)\n",
-               name);
-  std::fflush(stderr);
-  std::terminate();
+  fatal_callback(
+      "an exception escaped a callback of type %s; C frames cannot be unwound, so the process terminates "
+      "(pass thunk::capture to carry it back to C++)",
+      pretty, nullptr, stop_by::terminate);
 }
 
 /// Guards captured-exception slots: taken only when a callback throws or a
@@ -1898,30 +1953,21 @@ class call_registration {
 };
 
 [[noreturn]] inline void late_temporary_call(const char* pretty) noexcept {
-  char name[256];
-  extract_type_name(pretty, name, sizeof name);
-  std::fprintf(stderr,
-               "thunk: fatal: a callback of type %s that thunk::call made for a temporary callable was called "
-               "after thunk::call returned, or on another thread; the callable lived in thunk::call's frame "
-               "and is gone. For an API that calls back later or elsewhere (pthread_create, hooks, timers) "
-               "pass thunk::call a callable that outlives the calls as an lvalue (a named object), or use "
-               "thunk::with_context or thunk::closure\n",
-               name);
-  std::fflush(stderr);
-  std::abort();
+  fatal_callback(
+      "fatal: a callback of type %s that thunk::call made for a temporary callable was called after "
+      "thunk::call returned, or on another thread; the callable lived in thunk::call's frame and is gone. For "
+      "an API that calls back later or elsewhere (pthread_create, hooks, timers) pass thunk::call a callable "
+      "that outlives the calls as an lvalue (a named object), or use thunk::with_context or thunk::closure",
+      pretty, nullptr, stop_by::abort);
 }
 
 #if THUNK_HAS_EXCEPTIONS
 [[noreturn]] inline void late_call_threw(const char* pretty) noexcept {
-  char name[256];
-  extract_type_name(pretty, name, sizeof name);
-  std::fprintf(stderr,
-               "thunk: an exception escaped a callback of type %s made by thunk::call, on another thread or "
-               "after thunk::call returned: no thunk::call is there to rethrow it and C frames cannot be "
-               "unwound, so the process terminates (catch it inside the callable)\n",
-               name);
-  std::fflush(stderr);
-  std::terminate();
+  fatal_callback(
+      "an exception escaped a callback of type %s made by thunk::call, on another thread or after "
+      "thunk::call returned: no thunk::call is there to rethrow it and C frames cannot be unwound, so the "
+      "process terminates (catch it inside the callable)",
+      pretty, nullptr, stop_by::terminate);
 }
 #endif
 
@@ -2366,6 +2412,10 @@ namespace detail {
   std::abort();
 #endif
 }
+/// The same for an errc, kept out of line: the callers' fast paths stay small
+/// enough to inline.
+[[noreturn]] THUNK_DETAIL_NOINLINE THUNK_DETAIL_OUTLINE void raise(errc e, const char* what)
+    THUNK_DETAIL_BODY({ raise(make_error_code(e), what); })
 }  // namespace detail
 
 THUNK_END_NAMESPACE
@@ -3042,14 +3092,17 @@ THUNK_END_NAMESPACE
 // gets the context, or the general path), carved from sealed chunks.
 //
 // Creating a closure is a pop from a per-thread cache and two stores into
-// the data page: no system call, no lock, no instruction-cache flush in the
-// steady state. Destroying one poisons its data slot (a call through it
-// reports the closure's type and stops the process) and retires the slot;
-// retired slots wait in a FIFO quarantine per kind and are reused only after
-// `quarantine_slots` later destructions of that kind, on any thread (each
-// destruction takes a number from the kind's counter; a slot leaves the
-// quarantine when the counter passed its number by quarantine_slots).
-// A chunk whose every slot is ready in the pool again is unmapped (two kept
+// the data page: no system call, no lock, no atomic, no instruction-cache
+// flush in the steady state. Destroying one poisons its data slot (a call
+// through it reports the closure's type and stops the process) and retires
+// the slot into its thread's own quarantine (thread_context.hpp), a FIFO it
+// leaves after quarantine_slots later destructions on that thread; so a
+// slot is reused only after quarantine_slots later destructions of its
+// kind. A thread's quarantine holds at most quarantine_slots + 2 batches;
+// beyond that its oldest slots go to the pool, which hands them to any
+// thread. When a thread exits, its unserved slots wait in the pool's
+// quarantine, whose clock is the module's count of destructions of the kind.
+// A chunk whose every slot is ready in the pool again is unmapped (some kept
 // free per kind; see release_free_chunks), so memory comes back after a
 // burst; when the module unloads with no closure alive, every chunk is
 // unmapped (docs/lifetime-threads-exceptions.md, docs/platforms.md).
@@ -4020,7 +4073,7 @@ THUNK_END_NAMESPACE
 // per-thread slot caches (slot_pool.hpp).
 //
 // A thread that never touches a closure pays nothing but the words below:
-// its thread_state (the caches, about 14 KB) is allocated on its first
+// its thread_state (the caches, about 7 KB) is allocated on its first
 // closure and freed when it exits (a pthread key destructor / an FLS
 // callback, registered per module and removed when the module unloads; no
 // thread_local has a destructor, which would pin a shared library).
@@ -4051,6 +4104,7 @@ THUNK_END_NAMESPACE
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 
 
 #if defined(THUNK_OS_WINDOWS)
@@ -4140,20 +4194,78 @@ struct context_stack {
 };
 #endif
 
+/// A destroyed closure's slot is reused only after this many later
+/// destructions of closures of its kind.
+constexpr std::uint32_t quarantine_slots = 4096;
+
+/// A counter one thread writes and others may read (relaxed: plain loads
+/// and stores, no read-modify-write).
+struct own_counter {
+  std::atomic<std::uint32_t> value;
+  std::uint32_t get() const noexcept { return value.load(std::memory_order_relaxed); }
+  void set(std::uint32_t v) noexcept { value.store(v, std::memory_order_relaxed); }
+  void add(std::uint32_t d) noexcept { set(get() + d); }
+};
+
+/// The slots one thread destroyed, of one kind, oldest first: a ring
+/// (malloc'd on the thread's first destruction of the kind, a power of two,
+/// doubling up to `limit`) indexed by two running counts. Every slot behind
+/// the front was destroyed after it on this thread, so the front has served
+/// its quarantine once more than quarantine_slots stand in the ring: no
+/// clock, no stamp, nothing shared. Full at `limit`, its oldest cache_batch
+/// go to the pool (slot_pool.hpp); below it, a loop that keeps up to
+/// `limit - quarantine_slots` closures alive never reaches the pool. (An
+/// index ring rather than a list linked through the slots: the next index
+/// does not wait for a load from the last slot.) `pushed` is also this
+/// thread's count of destructions of the kind, which other threads read
+/// (destructions_so_far).
+struct local_quarantine {
+  static constexpr std::uint32_t limit = 2 * quarantine_slots;
+  std::uintptr_t* items;
+  own_counter pushed, popped;
+  std::uint32_t capacity;
+  std::uint32_t size() const noexcept { return pushed.get() - popped.get(); }
+  bool has_room() const noexcept { return size() < capacity; }
+  bool has_served() const noexcept { return size() > quarantine_slots; }
+  std::uintptr_t pop_front() noexcept {
+    const std::uint32_t n = popped.get();
+    popped.set(n + 1);
+    return items[n & (capacity - 1)];
+  }
+  void push_back(std::uintptr_t code) noexcept {
+    const std::uint32_t n = pushed.get();
+    items[n & (capacity - 1)] = code;
+    pushed.set(n + 1);
+  }
+};
+static_assert((local_quarantine::limit & (local_quarantine::limit - 1)) == 0 &&
+                  local_quarantine::limit >= quarantine_slots + 2 * cache_batch,
+              "a power of two with room for a batch beyond the quarantine");
+
 /// One thread's state in this copy of thunk: allocated on first use.
 struct thread_state {
 #if defined(THUNK_OS_LINUX) && THUNK_TLS_DYNAMIC
   context_stack contexts;
 #endif
-  std::uintptr_t ready[abi::kind_count][2 * cache_batch];
-  std::uintptr_t retired[abi::kind_count][cache_batch];
-  std::uint64_t retired_stamp[abi::kind_count][cache_batch];  // the kind's destruction count at retirement
-  std::uint32_t ready_count[abi::kind_count];
-  std::uint32_t retired_count[abi::kind_count];
-  std::intptr_t live;  // closures acquired minus released on this thread
+  std::uintptr_t ready[abi::kind_count][2 * cache_batch];  // slots taken from the pool
+  own_counter ready_count[abi::kind_count];
+  own_counter taken[abi::kind_count];  // slots taken from the pool, ever (live count)
+  local_quarantine retired[abi::kind_count];
   thread_state* prev;
   thread_state* next;
 };
+
+/// Closures acquired minus released on this thread, from counts the fast
+/// paths keep anyway (another thread may read it: relaxed).
+inline std::intptr_t thread_live(const thread_state& s) noexcept {
+  std::intptr_t n = 0;
+  for (int k = 0; k < abi::kind_count; ++k) {
+    const local_quarantine& q = s.retired[k];
+    const std::uint32_t d = s.taken[k].get() - s.ready_count[k].get() + q.popped.get() - q.pushed.get();
+    n += static_cast<std::int32_t>(d);
+  }
+  return n;
+}
 
 inline void thread_state_exit(thread_state* s) noexcept;
 
@@ -4180,6 +4292,7 @@ struct thread_registry {
   spin_lock lock;  // the list and the counters below
   thread_state* head = nullptr;
   std::intptr_t exited_live = 0;                    // live counts of threads that exited
+  std::uint32_t exited_destroyed[abi::kind_count] = {};  // their destructions (and stateless ones)
   void (*flush)(thread_state&) noexcept = nullptr;  // hands a thread's caches back (slot_pool.hpp)
   std::atomic<bool> closed{false};                  // the module is unloading: no new per-thread state
   bool key_ok = false;
@@ -4222,8 +4335,9 @@ inline thread_state* current_thread_state() noexcept {
 THUNK_DETAIL_NOINLINE inline thread_state* make_thread_state() noexcept {
   thread_registry& r = registry();
   if (!r.key_ok || r.closed.load(std::memory_order_acquire)) return nullptr;
-  auto* s = static_cast<thread_state*>(std::calloc(1, sizeof(thread_state)));
-  if (!s) return nullptr;
+  void* memory = std::calloc(1, sizeof(thread_state));
+  if (!memory) return nullptr;
+  auto* s = ::new (memory) thread_state{};
 #if defined(THUNK_OS_WINDOWS)
   const bool set = FlsSetValue(r.fls, s) != 0;
 #else
@@ -4241,6 +4355,25 @@ THUNK_DETAIL_NOINLINE inline thread_state* make_thread_state() noexcept {
   if (r.head) r.head->prev = s;
   r.head = s;
   return s;
+}
+
+/// Frees a state and what it owns (its caches were handed back, or the
+/// module is closing).
+inline void free_thread_state(thread_state* s) noexcept {
+  for (const local_quarantine& q : s->retired) std::free(q.items);
+  std::free(s);
+}
+
+
+/// Closures of `kind` destroyed so far in this module, all threads (modulo
+/// 2^32). Takes the registry lock: slow paths only, never with a pool's
+/// lock held.
+inline std::uint32_t destructions_so_far(int kind) noexcept {
+  thread_registry& r = registry();
+  spin_guard g(r.lock);
+  std::uint32_t n = r.exited_destroyed[kind];
+  for (thread_state* s = r.head; s; s = s->next) n += s->retired[kind].pushed.get();
+  return n;
 }
 
 inline thread_state* this_thread_state() noexcept {
@@ -4261,9 +4394,10 @@ inline void thread_state_exit(thread_state* s) noexcept {
     if (s->prev) s->prev->next = s->next;
     if (s->next) s->next->prev = s->prev;
     if (r.head == s) r.head = s->next;
-    r.exited_live += s->live;
+    r.exited_live += thread_live(*s);
+    for (int k = 0; k < abi::kind_count; ++k) r.exited_destroyed[k] += s->retired[k].pushed.get();
   }
-  std::free(s);
+  free_thread_state(s);
 }
 
 /// Closures of this module still alive (all threads). Exact when no other
@@ -4275,7 +4409,7 @@ inline std::intptr_t live_closures() noexcept {
     if (attempt > 1000) return -1;
   }
   std::intptr_t n = r.exited_live;
-  for (thread_state* s = r.head; s; s = s->next) n += s->live;
+  for (thread_state* s = r.head; s; s = s->next) n += thread_live(*s);
   r.lock.unlock();
   return n;
 }
@@ -4355,13 +4489,10 @@ inline context_stack& this_thread_contexts() noexcept { return thread_contexts; 
 #  else
 
 [[noreturn]] inline void no_thread_state() noexcept {
-  std::fputs(
-      "thunk: fatal: a thunk::closure on the general path was called on a thread that has no per-thread "
-      "state, and none could be allocated (out of memory, or the library that made the closure is "
-      "unloading)\n",
-      stderr);
-  std::fflush(stderr);
-  std::abort();
+  fatal_callback(
+      "fatal: a thunk::closure on the general path was called on a thread that has no per-thread state, and "
+      "none could be allocated (out of memory, or the library that made the closure is unloading)%s",
+      "", nullptr, stop_by::abort);
 }
 
 inline context_stack& this_thread_contexts() noexcept {
@@ -4593,10 +4724,6 @@ struct slot_data {
 };
 static_assert(sizeof(slot_data) == 2 * sizeof(void*), "the thunks address entry at word + one pointer");
 
-/// A destroyed closure's slot is reused only after this many later
-/// destructions of closures of its kind (on any thread).
-constexpr std::uint64_t quarantine_slots = 4096;
-
 /// One geometry for every chunk of this target: a compile-time constant.
 inline constexpr chunk_geometry closure_geometry = make_geometry<abi::slot_size>();
 
@@ -4620,44 +4747,43 @@ inline std::uintptr_t code_of(const void* data) noexcept {
 
 // ---- poison ------------------------------------------------------------------
 
-[[noreturn]] inline void destroyed_closure_called(void* ctx) noexcept {
-  auto* data = static_cast<slot_data*>(ctx);
-  char name[256];
-  extract_type_name(static_cast<const char*>(data->word), name, sizeof name);
-  std::fprintf(stderr,
-               "thunk: fatal: a destroyed thunk::closure<%s> was called through its stale pointer %p; "
-               "the C code kept the callback after the closure was destroyed\n",
-               name, reinterpret_cast<void*>(code_of(ctx)));
-  std::fflush(stderr);
-  std::abort();
+[[noreturn]] inline void destroyed_closure_called(void* ctx, const char* pretty) noexcept {
+  fatal_callback(
+      "fatal: a destroyed thunk::closure<%s> was called through its stale pointer %p; the C code kept the "
+      "callback after the closure was destroyed",
+      pretty, reinterpret_cast<void*>(code_of(ctx)), stop_by::abort);
 }
 
-/// Receives the context where kind K puts it.
-template <int K, bool General = (K == abi::general), class Seq = std::make_index_sequence<(K < abi::general ? K : 0)>>
+/// Receives the context where kind K puts it, and names P (the closure's
+/// function pointer type): a destroyed slot's entry, one store.
+template <int K, class P, bool General = (K == abi::general),
+          class Seq = std::make_index_sequence<(K < abi::general ? K : 0)>>
 struct poison_trap;
 
 #if defined(THUNK_ARCH_X86_64)
 // x86-64 kinds are registers in System V order: rdi, rsi, rdx, rcx, r8, r9.
-template <int K, std::size_t... I>
-struct poison_trap<K, false, std::index_sequence<I...>> {
+template <int K, class P, std::size_t... I>
+struct poison_trap<K, P, false, std::index_sequence<I...>> {
   static __attribute__((sysv_abi)) void trap(decltype(I, std::uintptr_t())..., void* ctx) noexcept {
-    destroyed_closure_called(ctx);
+    destroyed_closure_called(ctx, pretty_signature<P>());
   }
 };
 #elif defined(THUNK_ARCH_AARCH64)
-template <int K, std::size_t... I>
-struct poison_trap<K, false, std::index_sequence<I...>> {
-  static void trap(decltype(I, std::uintptr_t())..., void* ctx) noexcept { destroyed_closure_called(ctx); }
+template <int K, class P, std::size_t... I>
+struct poison_trap<K, P, false, std::index_sequence<I...>> {
+  static void trap(decltype(I, std::uintptr_t())..., void* ctx) noexcept {
+    destroyed_closure_called(ctx, pretty_signature<P>());
+  }
 };
 #endif
-template <int K, class Seq>
-struct poison_trap<K, true, Seq> {
-  static void trap() noexcept { destroyed_closure_called(pop_thread_context()); }
+template <int K, class P, class Seq>
+struct poison_trap<K, P, true, Seq> {
+  static void trap() noexcept { destroyed_closure_called(pop_thread_context(), pretty_signature<P>()); }
 };
 
-template <int Kind>
+template <int Kind, class P>
 inline void* poison_entry() noexcept {
-  return reinterpret_cast<void*>(&poison_trap<Kind>::trap);
+  return reinterpret_cast<void*>(&poison_trap<Kind, P>::trap);
 }
 
 // ---- pools -------------------------------------------------------------------
@@ -4694,33 +4820,35 @@ struct plain_stack {
   }
 };
 
-/// A retired slot and its kind's destruction count when it was destroyed.
-struct aged_slot {
-  std::uintptr_t code;
-  std::uint64_t stamp;
+/// Slots retired together (an exiting thread's quarantine, in batches) and
+/// the clock value after which they have served their quarantine.
+struct retired_batch {
+  std::uint32_t stamp;
+  std::uint32_t count, taken;  // codes[taken, count) are still here
+  std::uintptr_t codes[cache_batch];
 };
 
-/// FIFO of retired slots (a growable ring).
+/// FIFO of retired batches: a growable ring whose capacity is a power of two.
+/// Whole batches move in and out: a slot costs a copy, not a queue operation.
 struct aging_queue {
-  aged_slot* items = nullptr;
+  retired_batch* items = nullptr;
   std::size_t head = 0, size = 0, capacity = 0;
-  bool push(const aged_slot& v) noexcept {
+  retired_batch* push_back() noexcept {
     if (size == capacity) {
-      const std::size_t c = capacity ? 2 * capacity : 256;
-      auto* p = static_cast<aged_slot*>(std::malloc(c * sizeof(aged_slot)));
-      if (!p) return false;
-      for (std::size_t i = 0; i < size; ++i) p[i] = items[(head + i) % capacity];
+      const std::size_t c = capacity ? 2 * capacity : 64;
+      auto* p = static_cast<retired_batch*>(std::malloc(c * sizeof(retired_batch)));
+      if (!p) return nullptr;
+      for (std::size_t i = 0; i < size; ++i) p[i] = items[(head + i) & (capacity - 1)];
       std::free(items);
       items = p;
       head = 0;
       capacity = c;
     }
-    items[(head + size++) % capacity] = v;
-    return true;
+    return &items[(head + size++) & (capacity - 1)];
   }
-  const aged_slot& front() const noexcept { return items[head]; }
-  void pop() noexcept {
-    head = (head + 1) % capacity;
+  retired_batch& at(std::size_t i) noexcept { return items[(head + i) & (capacity - 1)]; }
+  void pop_front() noexcept {
+    head = (head + 1) & (capacity - 1);
     --size;
   }
   void release() noexcept {
@@ -4735,16 +4863,25 @@ class slot_pool {
   constexpr explicit slot_pool(int kind) noexcept : kind_(kind) {}
 
   /// Writes up to `n` slots to `out` and returns how many (none: ec set).
-  std::size_t take(std::uintptr_t* out, std::size_t n, std::error_code& ec) noexcept {
+  /// `clock`: destructions_so_far(kind), read before the lock, when
+  /// has_quarantine() (null: not read).
+  std::size_t take(std::uintptr_t* out, std::size_t n, const std::uint32_t* clock, std::error_code& ec) noexcept {
     spin_guard lock(lock_);
+    if (clock) advance(*clock);
 #if defined(THUNK_OS_LINUX) && THUNK_TLS_DYNAMIC
     if (kind_ == abi::general && !has_dynamic_stub) {  // no shared-library stub for this target yet
       ec = make_error_code(errc::thread_storage_unavailable);
       return 0;
     }
 #endif
-    age();
     std::size_t got = 0;
+    // Batches that served their quarantine go straight out (never counted
+    // in ready_), then slots resting in ready_, then fresh ones.
+    while (got < n && quarantine_.size && served(quarantine_.at(0))) {
+      retired_batch& b = quarantine_.at(0);
+      while (got < n && b.taken < b.count) out[got++] = b.codes[b.taken++];
+      if (b.taken == b.count) pop_batch();
+    }
     while (got < n && ready_.size) {
       out[got] = ready_.items[--ready_.size];
       counted_out(out[got++]);
@@ -4767,16 +4904,25 @@ class slot_pool {
     maybe_release_chunks();
   }
 
-  /// Retired (poisoned) slots enter the quarantine; those that served it leave.
-  void retire(const std::uintptr_t* codes, const std::uint64_t* stamps, std::size_t n) noexcept {
+  /// Slots that have not served their quarantine (a thread exits, or has no
+  /// state) wait here until the kind's destruction count passes `clock`
+  /// (destructions_so_far when they were handed over) by quarantine_slots.
+  /// (n <= cache_batch.) Out of memory for the queue: the slots are never
+  /// reused, which is safe.
+  void retire(const std::uintptr_t* codes, std::size_t n, std::uint32_t clock) noexcept {
     spin_guard lock(lock_);
-    for (std::size_t i = 0; i < n; ++i) (void)quarantine_.push(aged_slot{codes[i], stamps[i]});
-    age();
-    maybe_release_chunks();
+    advance(clock);
+    if (retired_batch* b = quarantine_.push_back()) {
+      b->stamp = clock;
+      b->count = static_cast<std::uint32_t>(n);
+      b->taken = 0;
+      for (std::size_t i = 0; i < n; ++i) b->codes[i] = codes[i];
+      quarantined_.store(quarantine_.size, std::memory_order_relaxed);
+    }
   }
 
-  /// Numbers a destruction of this kind (the quarantine's clock).
-  std::uint64_t count_destruction() noexcept { return destructions_.fetch_add(1, std::memory_order_relaxed) + 1; }
+  /// Whether take() wants the clock (a relaxed look, outside the lock).
+  bool has_quarantine() const noexcept { return quarantined_.load(std::memory_order_relaxed) != 0; }
 
   void lock() noexcept { lock_.lock(); }
   bool try_lock() noexcept { return lock_.try_lock(); }
@@ -4798,10 +4944,11 @@ class slot_pool {
     chunks_.release();
     ready_.release();
     quarantine_.release();
+    quarantined_.store(0, std::memory_order_relaxed);
     next_ = end_ = 0;
     full_chunks_ = 0;
     cycle_peak_ = last_peak_ = pending_peak_ = trough_in_use_ = 0;
-    troughed_ = untracked_ = false;
+    troughed_ = untracked_ = false;  // (the clock keeps counting: it only grows)
   }
 
   /// Chunks mapped now (for the tests and the bench).
@@ -4824,16 +4971,19 @@ class slot_pool {
     int kind;
   };
 
-  /// Slots whose kind saw quarantine_slots destructions since theirs become
-  /// ready. (Stamps are not in order across threads: a younger slot at the
-  /// front only delays the ones behind it.)
-  void age() noexcept {
-    const std::uint64_t now = destructions_.load(std::memory_order_relaxed);
-    while (quarantine_.size && quarantine_.front().stamp + quarantine_slots <= now) {
-      if (!ready_.push(quarantine_.front().code)) break;
-      counted_in(quarantine_.front().code);
-      quarantine_.pop();
-    }
+  /// The clock only moves forward (differences: it wraps around).
+  void advance(std::uint32_t clock) noexcept {
+    if (static_cast<std::int32_t>(clock - clock_) > 0) clock_ = clock;
+  }
+  /// A batch whose kind saw quarantine_slots destructions since it was
+  /// stamped. (Stamps are nearly in order: a younger batch at the front
+  /// only delays the ones behind it.)
+  bool served(const retired_batch& b) const noexcept {
+    return static_cast<std::int32_t>(clock_ - b.stamp) >= static_cast<std::int32_t>(quarantine_slots);
+  }
+  void pop_batch() noexcept {
+    quarantine_.pop_front();
+    quarantined_.store(quarantine_.size, std::memory_order_relaxed);
   }
 
   static void fill(unsigned char* rw, std::uintptr_t at, void* arg) {
@@ -4993,8 +5143,9 @@ class slot_pool {
     if (ready_.capacity > 4 * ready_.size + 4096) ready_.shrink();
   }
 
-  alignas(64) std::atomic<std::uint64_t> destructions_{0};  // its own cache line: every destruction adds
   alignas(64) spin_lock lock_;
+  std::uint32_t clock_ = 0;                  // the newest destructions_so_far seen
+  std::atomic<std::size_t> quarantined_{0};  // quarantine_.size, for has_quarantine()
   plain_stack<std::uintptr_t> ready_;
   aging_queue quarantine_;
   plain_stack<std::uintptr_t> chunks_;
@@ -5076,7 +5227,7 @@ inline void close_module() noexcept {
   r.lock.unlock();
   while (s) {
     thread_state* next = s->next;
-    std::free(s);
+    free_thread_state(s);
     s = next;
   }
   for (int k = 0; k < abi::kind_count; ++k) {
@@ -5118,55 +5269,87 @@ inline void start_module() noexcept {
 
 // ---- per-thread caches ------------------------------------------------------------
 //
-// The fast path touches only this thread's state (one pointer away): stacks
-// of ready and retired slots per kind. Ready slots come from the pool in
-// batches; retired slots, stamped with their kind's destruction count, go
-// back to the pool's quarantine in batches. At thread exit both go back.
+// The fast path touches only this thread's state (one pointer away): per
+// kind, a stack of slots taken from the pool in batches, and the thread's
+// own quarantine (thread_context.hpp), which serves most creations of a
+// steady loop by itself. At thread exit both go back to the pool.
+
+/// The oldest `n` slots of a thread's quarantine (at most cache_batch).
+inline std::size_t take_front(local_quarantine& q, std::uintptr_t* out, std::size_t n) noexcept {
+  std::size_t got = 0;
+  while (got < n && q.size()) out[got++] = q.pop_front();
+  return got;
+}
 
 inline void flush_thread_caches(thread_state& t) noexcept {
   for (int k = 0; k < abi::kind_count; ++k) {
-    if (t.ready_count[k]) pool_of(k).give_ready(t.ready[k], t.ready_count[k]);
-    if (t.retired_count[k]) pool_of(k).retire(t.retired[k], t.retired_stamp[k], t.retired_count[k]);
-    t.ready_count[k] = t.retired_count[k] = 0;
+    slot_pool& pool = pool_of(k);
+    const std::uint32_t ready = t.ready_count[k].get();
+    if (ready) pool.give_ready(t.ready[k], ready);
+    t.ready_count[k].set(0);
+    t.taken[k].add(0u - ready);
+    local_quarantine& q = t.retired[k];
+    std::uintptr_t batch[cache_batch];
+    while (q.has_served()) {
+      const std::size_t served = q.size() - quarantine_slots;
+      pool.give_ready(batch, take_front(q, batch, served < cache_batch ? served : cache_batch));
+    }
+    if (!q.size()) continue;
+    // The rest has not served its time: the pool keeps it until the kind's
+    // count of destructions, now, advances by quarantine_slots.
+    const std::uint32_t clock = destructions_so_far(k);
+    while (const std::size_t n = take_front(q, batch, cache_batch)) pool.retire(batch, n, clock);
   }
 }
 
 /// Counts a closure created or destroyed by a thread without state (out of
 /// memory, or after the module started unloading).
-inline void count_stateless(std::intptr_t delta) noexcept {
+inline void count_stateless(std::intptr_t delta, int destroyed_kind = -1) noexcept {
   thread_registry& r = registry();
   spin_guard g(r.lock);
   r.exited_live += delta;
+  if (destroyed_kind >= 0) ++r.exited_destroyed[destroyed_kind];
 }
 
 /// Refills this thread's ready stack from the pool (the slow path).
-THUNK_DETAIL_NOINLINE inline std::uintptr_t refill_and_acquire(int kind, errc& failure) noexcept {
+THUNK_DETAIL_NOINLINE THUNK_DETAIL_OUTLINE std::uintptr_t refill_and_acquire(int kind, errc& failure) noexcept
+    THUNK_DETAIL_BODY({
   start_module();
   thread_state* t = this_thread_state();
-  std::uintptr_t got[cache_batch];
+  std::uintptr_t one = 0;
+  // Straight into this thread's cache (empty: this is its slow path).
+  std::uintptr_t* out = t ? t->ready[kind] : &one;
+  slot_pool& pool = pool_of(kind);
+  std::uint32_t clock = 0;
+  const bool aging = pool.has_quarantine();
+  if (aging) clock = destructions_so_far(kind);  // before the pool's lock (lock order)
   std::error_code ec;
-  const std::size_t n = pool_of(kind).take(got, t ? cache_batch : 1, ec);
+  const std::size_t n = pool.take(out, t ? cache_batch : 1, aging ? &clock : nullptr, ec);
   if (n == 0) {
     failure = ec ? static_cast<errc>(ec.value()) : errc::out_of_memory;
     return 0;
   }
   if (!t) {
     count_stateless(1);
-    return got[0];
+    return one;
   }
-  for (std::size_t i = 1; i < n; ++i) t->ready[kind][t->ready_count[kind]++] = got[i];
-  ++t->live;
-  return got[0];
-}
+  t->ready_count[kind].set(static_cast<std::uint32_t>(n - 1));
+  t->taken[kind].add(static_cast<std::uint32_t>(n));
+  return out[n - 1];
+})
 
 /// A slot of kind Kind, or 0 with `failure` set. (No std::error_code on this
 /// path: constructing one calls into the standard library.)
 template <int Kind>
 inline std::uintptr_t acquire_slot(errc& failure) noexcept {
   thread_state* t = current_thread_state();
-  if (THUNK_DETAIL_LIKELY(t != nullptr && t->ready_count[Kind] != 0)) {
-    ++t->live;
-    return t->ready[Kind][--t->ready_count[Kind]];
+  if (THUNK_DETAIL_LIKELY(t != nullptr)) {
+    local_quarantine& q = t->retired[Kind];
+    if (THUNK_DETAIL_LIKELY(q.has_served())) return q.pop_front();
+    if (const std::uint32_t n = t->ready_count[Kind].get()) {
+      t->ready_count[Kind].set(n - 1);
+      return t->ready[Kind][n - 1];
+    }
   }
 #if THUNK_DETAIL_HAS_CODE_TABLES
   // (chunk source) assembles this kind's table. A shared library's general
@@ -5177,39 +5360,51 @@ inline std::uintptr_t acquire_slot(errc& failure) noexcept {
   return refill_and_acquire(Kind, failure);
 }
 
-/// Retires a slot on a thread whose cache is full or that has no state.
-THUNK_DETAIL_NOINLINE inline void retire_slow(int kind, std::uintptr_t code, std::uint64_t stamp) noexcept {
-  start_module();
-  thread_state* t = this_thread_state();
-  if (!t) {
-    pool_of(kind).retire(&code, &stamp, 1);
-    count_stateless(-1);
-    return;
-  }
-  if (t->retired_count[kind] == cache_batch) {
-    pool_of(kind).retire(t->retired[kind], t->retired_stamp[kind], t->retired_count[kind]);
-    t->retired_count[kind] = 0;
-  }
-  t->retired[kind][t->retired_count[kind]] = code;
-  t->retired_stamp[kind][t->retired_count[kind]++] = stamp;
-  --t->live;
+/// Grows a thread's quarantine (doubling up to its limit); false: no memory.
+inline bool grow_quarantine(local_quarantine& q) noexcept {
+  const std::uint32_t c = q.capacity == 0 ? 256 : 2 * q.capacity;
+  auto* items = static_cast<std::uintptr_t*>(std::malloc(c * sizeof(std::uintptr_t)));
+  if (!items) return false;
+  const std::uint32_t end = q.pushed.get();
+  for (std::uint32_t i = q.popped.get(); i != end; ++i) items[i & (c - 1)] = q.items[i & (q.capacity - 1)];
+  std::free(q.items);
+  q.items = items;
+  q.capacity = c;
+  return true;
 }
 
-/// Poisons the slot (name: the closure's type, for the message) and retires it.
-template <int Kind>
-inline void release_slot(std::uintptr_t code, const char* name) noexcept {
-  slot_data* d = data_of(code);
-  d->word = const_cast<char*>(name);
-  d->entry = poison_entry<Kind>();
-  const std::uint64_t stamp = pool_of(Kind).count_destruction();
-  thread_state* t = current_thread_state();
-  if (THUNK_DETAIL_LIKELY(t != nullptr && t->retired_count[Kind] < cache_batch)) {
-    t->retired[Kind][t->retired_count[Kind]] = code;
-    t->retired_stamp[Kind][t->retired_count[Kind]++] = stamp;
-    --t->live;
+/// Retires a slot on a thread whose quarantine is full (grown, or its
+/// oldest batch goes to the pool), or that has no state.
+THUNK_DETAIL_NOINLINE THUNK_DETAIL_OUTLINE void retire_slow(int kind, std::uintptr_t code) noexcept
+    THUNK_DETAIL_BODY({
+  start_module();
+  thread_state* t = this_thread_state();
+  local_quarantine* q = t ? &t->retired[kind] : nullptr;
+  if (q && !q->has_room() && q->capacity < local_quarantine::limit && !grow_quarantine(*q)) q = nullptr;
+  if (!q) {  // no state, or no memory to grow: the pool's quarantine
+    count_stateless(-1, kind);
+    pool_of(kind).retire(&code, 1, destructions_so_far(kind));
     return;
   }
-  retire_slow(Kind, code, stamp);
+  if (!q->has_room()) {  // at its limit: the oldest have served
+    std::uintptr_t batch[cache_batch];
+    pool_of(kind).give_ready(batch, take_front(*q, batch, cache_batch));
+  }
+  q->push_back(code);
+})
+
+/// Poisons the slot (its entry now names P, the closure's type, in a
+/// message) and retires it into this thread's quarantine: stores to the
+/// slot and to this thread's state, nothing shared.
+template <int Kind, class P>
+inline void release_slot(std::uintptr_t code) noexcept {
+  data_of(code)->entry = poison_entry<Kind, P>();
+  thread_state* t = current_thread_state();
+  if (THUNK_DETAIL_LIKELY(t != nullptr && t->retired[Kind].has_room())) {
+    t->retired[Kind].push_back(code);
+    return;
+  }
+  retire_slow(Kind, code);
 }
 
 }  // namespace detail
@@ -5350,7 +5545,7 @@ class closure {
   closure(F&& f, Policy policy = Policy()) {
     const errc failure = assign(std::forward<F>(f), policy);
     if (THUNK_DETAIL_UNLIKELY(failure != errc{}))
-      detail::raise(make_error_code(failure), "cannot create thunk::closure");
+      detail::raise(failure, "cannot create thunk::closure");
   }
   /// A callable that does not fit P: deleted, so std::is_constructible is
   /// false, and explicit, so no implicit conversion (and no overload) sees it.
@@ -5421,7 +5616,7 @@ class closure {
 
   /// Poisons and frees the slot, destroys the boxed callable (b, or null).
   static void release_now(void* code, void* b) noexcept {
-    detail::release_slot<kind>(reinterpret_cast<std::uintptr_t>(code), detail::pretty_signature<P>());
+    detail::release_slot<kind, P>(reinterpret_cast<std::uintptr_t>(code));
     if (b) static_cast<detail::box_base*>(b)->destroy(static_cast<detail::box_base*>(b));
   }
 #endif
@@ -5461,7 +5656,7 @@ class closure {
       if constexpr (boxed) box::destroy_box(made);
       return failure;
     }
-    reset();
+    // (Only constructors call assign: this closure is empty.)
     detail::slot_data* data = detail::data_of(code);
     if constexpr (boxed) {
       data->word = static_cast<detail::box_base*>(made);
@@ -6276,6 +6471,14 @@ struct typed_pool {
   static void free(std::size_t i) noexcept { taken[i].store(0, std::memory_order_release); }
 };
 
+/// A callable a call may copy instead of recording itself as running: small,
+/// trivially copyable and destructible, and not changed by its call. A
+/// reset() from inside the call then frees a slot the call no longer reads.
+template <class F, class... A>
+inline constexpr bool copy_per_call = sizeof(F) <= 4 * sizeof(void*) && std::is_trivially_copyable<F>::value &&
+                                      std::is_trivially_destructible<F>::value &&
+                                      std::is_invocable<const F&, A...>::value;
+
 /// Slot I's function: one load of its live flag, then the callable, inlined.
 template <class Pool, class Pointer, class F, std::size_t I>
 struct typed_slot_entry {
@@ -6283,8 +6486,13 @@ struct typed_slot_entry {
   static R invoke(A&... a) noexcept {
     auto& s = Pool::slots[I];
     if (THUNK_DETAIL_UNLIKELY(!s.live.load(std::memory_order_acquire))) Pool::poisoned(I);
-    const running_scope running(static_cast<void*>(s.storage));
-    return invoke_terminate<Pointer, R>(*std::launder(reinterpret_cast<F*>(s.storage)), static_cast<A&&>(a)...);
+    if constexpr (copy_per_call<F, A&&...>) {
+      const F f = *std::launder(reinterpret_cast<const F*>(s.storage));
+      return invoke_terminate<Pointer, R>(f, static_cast<A&&>(a)...);
+    } else {
+      const running_scope running(static_cast<void*>(s.storage));
+      return invoke_terminate<Pointer, R>(*std::launder(reinterpret_cast<F*>(s.storage)), static_cast<A&&>(a)...);
+    }
   }
 };
 

@@ -220,6 +220,13 @@ int main() {
   std::printf("package version %s, header version %s\n", expected, header.c_str());
 #endif
   CHECK(THUNK_VERSION == THUNK_VERSION_MAJOR * 10000 + THUNK_VERSION_MINOR * 100 + THUNK_VERSION_PATCH);
+#if defined(CONSUMER_EXPECT_COMPILED)
+  // thunk::compiled: this TU only declares the slow paths (src/thunk.cpp has them).
+#  if !defined(THUNK_SEPARATE_COMPILATION) || !THUNK_SEPARATE_COMPILATION
+#    error "thunk::compiled did not define THUNK_SEPARATE_COMPILATION"
+#  endif
+  std::printf("separately compiled part: yes\n");
+#endif
 
   stateless_tier();
   context_tier();

@@ -11,6 +11,7 @@
 #include "../exception_policy.hpp"
 #include "spin_lock.hpp"
 #include "type_list.hpp"
+#include "fatal.hpp"
 #include "type_name.hpp"
 #include "../config.hpp"
 
@@ -38,14 +39,10 @@ constexpr bool check_callable() {
 
 /// Reports an exception escaping a callback under the terminate policy.
 [[noreturn]] inline void terminate_from_callback(const char* pretty) noexcept {
-  char name[256];
-  extract_type_name(pretty, name, sizeof name);
-  std::fprintf(stderr,
-               "thunk: an exception escaped a callback of type %s; C frames cannot be unwound, so the "
-               "process terminates (pass thunk::capture to carry it back to C++)\n",
-               name);
-  std::fflush(stderr);
-  std::terminate();
+  fatal_callback(
+      "an exception escaped a callback of type %s; C frames cannot be unwound, so the process terminates "
+      "(pass thunk::capture to carry it back to C++)",
+      pretty, nullptr, stop_by::terminate);
 }
 
 /// Guards captured-exception slots: taken only when a callback throws or a

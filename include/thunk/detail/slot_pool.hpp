@@ -33,6 +33,7 @@
 #include "chunk_source.hpp"
 #include "code_table.hpp"
 #include "executable_memory.hpp"
+#include "fatal.hpp"
 #include "invoke.hpp"
 #include "spin_lock.hpp"
 #include "thread_context.hpp"
@@ -73,14 +74,10 @@ inline std::uintptr_t code_of(const void* data) noexcept {
 // ---- poison ------------------------------------------------------------------
 
 [[noreturn]] inline void destroyed_closure_called(void* ctx, const char* pretty) noexcept {
-  char name[256];
-  extract_type_name(pretty, name, sizeof name);
-  std::fprintf(stderr,
-               "thunk: fatal: a destroyed thunk::closure<%s> was called through its stale pointer %p; "
-               "the C code kept the callback after the closure was destroyed\n",
-               name, reinterpret_cast<void*>(code_of(ctx)));
-  std::fflush(stderr);
-  std::abort();
+  fatal_callback(
+      "fatal: a destroyed thunk::closure<%s> was called through its stale pointer %p; the C code kept the "
+      "callback after the closure was destroyed",
+      pretty, reinterpret_cast<void*>(code_of(ctx)), stop_by::abort);
 }
 
 /// Receives the context where kind K puts it, and names P (the closure's
@@ -641,7 +638,8 @@ inline void count_stateless(std::intptr_t delta, int destroyed_kind = -1) noexce
 }
 
 /// Refills this thread's ready stack from the pool (the slow path).
-THUNK_DETAIL_NOINLINE inline std::uintptr_t refill_and_acquire(int kind, errc& failure) noexcept {
+THUNK_DETAIL_NOINLINE THUNK_DETAIL_OUTLINE std::uintptr_t refill_and_acquire(int kind, errc& failure) noexcept
+    THUNK_DETAIL_BODY({
   start_module();
   thread_state* t = this_thread_state();
   std::uintptr_t one = 0;
@@ -664,7 +662,7 @@ THUNK_DETAIL_NOINLINE inline std::uintptr_t refill_and_acquire(int kind, errc& f
   t->ready_count[kind].set(static_cast<std::uint32_t>(n - 1));
   t->taken[kind].add(static_cast<std::uint32_t>(n));
   return out[n - 1];
-}
+})
 
 /// A slot of kind Kind, or 0 with `failure` set. (No std::error_code on this
 /// path: constructing one calls into the standard library.)
@@ -703,7 +701,8 @@ inline bool grow_quarantine(local_quarantine& q) noexcept {
 
 /// Retires a slot on a thread whose quarantine is full (grown, or its
 /// oldest batch goes to the pool), or that has no state.
-THUNK_DETAIL_NOINLINE inline void retire_slow(int kind, std::uintptr_t code) noexcept {
+THUNK_DETAIL_NOINLINE THUNK_DETAIL_OUTLINE void retire_slow(int kind, std::uintptr_t code) noexcept
+    THUNK_DETAIL_BODY({
   start_module();
   thread_state* t = this_thread_state();
   local_quarantine* q = t ? &t->retired[kind] : nullptr;
@@ -718,7 +717,7 @@ THUNK_DETAIL_NOINLINE inline void retire_slow(int kind, std::uintptr_t code) noe
     pool_of(kind).give_ready(batch, take_front(*q, batch, cache_batch));
   }
   q->push_back(code);
-}
+})
 
 /// Poisons the slot (its entry now names P, the closure's type, in a
 /// message) and retires it into this thread's quarantine: stores to the

@@ -3,7 +3,7 @@
 // per-thread slot caches (slot_pool.hpp).
 //
 // A thread that never touches a closure pays nothing but the words below:
-// its thread_state (the caches, about 14 KB) is allocated on its first
+// its thread_state (the caches, about 7 KB) is allocated on its first
 // closure and freed when it exits (a pthread key destructor / an FLS
 // callback, registered per module and removed when the module unloads; no
 // thread_local has a destructor, which would pin a shared library).
@@ -38,6 +38,7 @@
 
 #include "../config.hpp"
 #include "abi.hpp"
+#include "fatal.hpp"
 #include "spin_lock.hpp"
 
 #if defined(THUNK_OS_WINDOWS)
@@ -355,13 +356,10 @@ inline context_stack& this_thread_contexts() noexcept { return thread_contexts; 
 #  else
 
 [[noreturn]] inline void no_thread_state() noexcept {
-  std::fputs(
-      "thunk: fatal: a thunk::closure on the general path was called on a thread that has no per-thread "
-      "state, and none could be allocated (out of memory, or the library that made the closure is "
-      "unloading)\n",
-      stderr);
-  std::fflush(stderr);
-  std::abort();
+  fatal_callback(
+      "fatal: a thunk::closure on the general path was called on a thread that has no per-thread state, and "
+      "none could be allocated (out of memory, or the library that made the closure is unloading)%s",
+      "", nullptr, stop_by::abort);
 }
 
 inline context_stack& this_thread_contexts() noexcept {
