@@ -76,36 +76,40 @@ TEST_CASE("one thread: a destroyed closure's address comes back only after quara
 
 TEST_CASE("across threads: a closure destroyed on one thread is reused only after quarantine_slots destructions",
           "[slot_pool][quarantine][threads]") {
+  // A thread destroys a closure and exits before the slot served its
+  // quarantine: the pool keeps it until the module's count of destructions
+  // of its kind has moved on by quarantine_slots, then hands it to the next
+  // thread that takes slots from the pool (here: short-lived threads, each
+  // making and destroying closures_per_thread).
   std::uintptr_t stale = 0;
   test_thread first([&] {
     first_closure a([](long x) { return x + 1; });
     stale = reinterpret_cast<std::uintptr_t>(a.get());
-  });  // destroyed on that thread, which then exits
+  });
   first.join();
 
-  std::atomic<std::uint64_t> destroyed{0};
-  std::atomic<std::uint64_t> reused_after{0};
-  std::atomic<int> found{0}, wrong{0};  // int: a byte-wide exchange needs libatomic on RISC-V
-  std::vector<test_thread> others;
-  for (int t = 0; t < 3; ++t) {
-    others.emplace_back([&] {
-      while (!found.load() && destroyed.load() < 4 * quarantine) {
+  constexpr std::uint64_t closures_per_thread = 100;
+  std::uint64_t destroyed = 0, reused_after = 0;
+  bool found = false, right = true;
+  while (!found && destroyed < 4 * quarantine) {
+    test_thread next([&] {
+      for (std::uint64_t i = 0; i < closures_per_thread; ++i) {
         other_closure b([](unsigned long x) { return x + 2; });
-        if (reinterpret_cast<std::uintptr_t>(b.get()) == stale && !found.exchange(1)) {
-          reused_after = destroyed.load();
-          if (b.get()(40) != 42) wrong = 1;
+        if (!found && reinterpret_cast<std::uintptr_t>(b.get()) == stale) {
+          found = true;
+          reused_after = destroyed;
+          right = b.get()(40) == 42;
         }
-        ++destroyed;  // counted before the destruction below: never less than the pool's count
+        ++destroyed;  // counted before the destruction below: never less than the module's count
       }
     });
+    next.join();
   }
-  for (auto& t : others) t.join();
-  INFO("reused after " << reused_after.load() << " destructions on 3 other threads");
-  CHECK_FALSE(wrong.load());
-  // The exited thread's slot waited in the pool's quarantine, whose clock is
-  // every thread's count of destructions: it does come back, and not early.
-  REQUIRE(found.load());
-  CHECK(reused_after.load() >= quarantine);
+  INFO("reused after " << reused_after << " destructions on other threads");
+  REQUIRE(found);
+  CHECK(right);
+  CHECK(reused_after >= quarantine);
+  CHECK(reused_after < quarantine + 2 * closures_per_thread);
 }
 
 #  if defined(THUNK_OS_LINUX)

@@ -670,6 +670,8 @@ template <int Kind>
 inline std::uintptr_t acquire_slot(errc& failure) noexcept {
   thread_state* t = current_thread_state();
   if (THUNK_DETAIL_LIKELY(t != nullptr)) {
+    // A steady loop lives off its own quarantine; slots from the pool wait
+    // in the cache until it does not (at most a batch).
     local_quarantine& q = t->retired[Kind];
     if (THUNK_DETAIL_LIKELY(q.has_served())) return q.pop_front();
     if (const std::uint32_t n = t->ready_count[Kind].get()) {
