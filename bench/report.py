@@ -134,6 +134,7 @@ QSORT = [
     ("stateless_fn", "thunk::stateless<P, &fn>() (typed entry)"),
     ("closure", "thunk::closure"),
     ("static_closure", "thunk::static_closure (no run-time code)"),
+    ("typed_static_closure", "thunk::typed_static_closure (a pool typed by the callable)"),
     ("libffi", "libffi closure"),
     ("ffcall", "GNU ffcall callback"),
 ]
@@ -166,6 +167,8 @@ def bar_rows(r):
     call_row("with_context", "with_context", 1.05)
     call_row("stateless", "stateless (lambda)", 1.05)
     call_row("stateless_fn", "stateless<P, &fn>", 1.05)
+    call_row("static_closure", "static_closure", 1.05)
+    call_row("typed_static_closure", "typed_static_closure", 1.02)
 
     t = r.median("create_destroy/thunk", "cpu_time")
     f = r.median("create_destroy/libffi", "cpu_time")
@@ -176,6 +179,8 @@ def bar_rows(r):
     if None not in (tc, td, fc, fd):
         text += f"; creating 1M live then destroying them: {(fc + fd) / (tc + td):.2f}× ({fmt(fc + fd, 1)} vs {fmt(tc + td, 1)} ns)"
     rows.append(("create + destroy: libffi / closure", text, "≥ 5×", status(None if q is None else q >= 5)))
+    rows.append(("create + destroy, steady loop: libffi / closure (turn 2)", f"{q:.2f}×" if q else "—", "≥ 10×",
+                 status(None if q is None else q >= 10)))
 
     # Creating 1M live closures from a fresh process (page faults, mappings).
     q = ratio(fc, tc) if None not in (tc, fc) else None

@@ -96,6 +96,20 @@ echo
 if ((docs)); then
   python3 "$root/bench/report.py" "${results[@]}" --markdown "$root/docs/benchmarks.md"
   python3 "$root/scripts/bench_chart.py" "$out" "$root/docs/bench.svg"
+  # The compile-cost bars, measured in the same session (bench/compile_cost.sh).
+  echo
+  echo "== compile cost: bench/compile_cost.sh --reps 5"
+  cc_md=$(mktemp)
+  "$root/bench/compile_cost.sh" --reps 5 --markdown "$cc_md" || true
+  {
+    echo
+    echo "## Compile cost (\`bench/compile_cost.sh\`)"
+    echo
+    echo "Measured by \`bench/run.sh --docs\` right after the run above, at $commit: CPU seconds (user + system) of each compiler at -O2, median of 5 compilations to an object file; the header alone in preprocessed lines. Header-only is the default; the middle column defines \`THUNK_SEPARATE_COMPILATION=1\` (what linking \`thunk::compiled\` does), which leaves the slow paths to \`src/thunk.cpp\`, compiled once per target (its own time beside it; docs/compile-cost.md)."
+    echo
+    cat "$cc_md"
+  } >>"$root/docs/benchmarks.md"
+  rm -f "$cc_md"
 else
   python3 "$root/bench/report.py" "${results[@]}"
 fi

@@ -82,11 +82,11 @@ template <class P, class F, class R, bool Boxed, bool Capture>
 struct closure_call {
   template <class... Args>
   static R call(void* ctx, Args&&... args) noexcept {
-    if constexpr (!Boxed && std::is_invocable<const F&, Args...>::value) {
-      // One trivially copyable word that the call does not change: a copy.
-      // A reset() from inside the call may then poison the slot under it
-      // with no harm (the slot waits out its quarantine), so this, the
-      // qsort-comparator case, needs no running record and costs nothing.
+    if constexpr (!Boxed && copy_per_call<F, Args...>) {
+      // One trivially copyable word that the call does not change: a copy
+      // (binding.hpp). A reset() from inside the call may then poison the
+      // slot under it with no harm (the slot waits out its quarantine), so
+      // this, the qsort-comparator case, needs no running record.
       const F f = *std::launder(reinterpret_cast<F*>(ctx));
       return invoke_terminate<P, R>(f, std::forward<Args>(args)...);
     } else if constexpr (!Boxed) {

@@ -127,8 +127,13 @@ template <class P, class F, bool Boxed, bool Capture, class CC, bool NE, class R
 struct static_invoker<P, F, Boxed, Capture, signature_base<CC, NE, R, A...>> {
   using bound = binding<F, R, Capture>;
   static R call(void* storage, A... a) noexcept {
-    const running_scope running(storage);
-    return invoke_binding<P, R>(*binding_in<bound, Boxed>(storage), static_cast<A&&>(a)...);
+    if constexpr (!Boxed && !Capture && copy_per_call<F, A&&...>) {
+      const F f = binding_in<bound, false>(storage)->f;
+      return invoke_terminate<P, R>(f, static_cast<A&&>(a)...);
+    } else {
+      const running_scope running(storage);
+      return invoke_binding<P, R>(*binding_in<bound, Boxed>(storage), static_cast<A&&>(a)...);
+    }
   }
 };
 

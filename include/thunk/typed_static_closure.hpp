@@ -74,14 +74,6 @@ struct typed_pool {
   static void free(std::size_t i) noexcept { taken[i].store(0, std::memory_order_release); }
 };
 
-/// A callable a call may copy instead of recording itself as running: small,
-/// trivially copyable and destructible, and not changed by its call. A
-/// reset() from inside the call then frees a slot the call no longer reads.
-template <class F, class... A>
-inline constexpr bool copy_per_call = sizeof(F) <= 4 * sizeof(void*) && std::is_trivially_copyable<F>::value &&
-                                      std::is_trivially_destructible<F>::value &&
-                                      std::is_invocable<const F&, A...>::value;
-
 /// Slot I's function: one load of its live flag, then the callable, inlined.
 template <class Pool, class Pointer, class F, std::size_t I>
 struct typed_slot_entry {

@@ -2314,6 +2314,19 @@ inline running_binding*& running_bindings() noexcept {
   return head;
 }
 
+/// The one rule of all owners (closure, static_closure, typed_static_closure)
+/// for a call that need not record itself as running: a callable that is
+/// small, trivially copyable and destructible, and callable as const (its
+/// call changes nothing in it) is copied and the copy called. An owner reset
+/// from inside that call then releases a slot the call no longer reads, so
+/// such a call costs what a plain function pointer costs. (A functor with a
+/// `mutable` member and a const call operator loses that member's changes;
+/// docs/lifetime-threads-exceptions.md.)
+template <class F, class... A>
+inline constexpr bool copy_per_call = sizeof(F) <= 4 * sizeof(void*) && std::is_trivially_copyable<F>::value &&
+                                      std::is_trivially_destructible<F>::value &&
+                                      std::is_invocable<const F&, A...>::value;
+
 /// The entry's record for the duration of the callable's call; on exit, runs
 /// the release an owner deferred to it.
 class running_scope {
@@ -5461,11 +5474,11 @@ template <class P, class F, class R, bool Boxed, bool Capture>
 struct closure_call {
   template <class... Args>
   static R call(void* ctx, Args&&... args) noexcept {
-    if constexpr (!Boxed && std::is_invocable<const F&, Args...>::value) {
-      // One trivially copyable word that the call does not change: a copy.
-      // A reset() from inside the call may then poison the slot under it
-      // with no harm (the slot waits out its quarantine), so this, the
-      // qsort-comparator case, needs no running record and costs nothing.
+    if constexpr (!Boxed && copy_per_call<F, Args...>) {
+      // One trivially copyable word that the call does not change: a copy
+      // (binding.hpp). A reset() from inside the call may then poison the
+      // slot under it with no harm (the slot waits out its quarantine), so
+      // this, the qsort-comparator case, needs no running record.
       const F f = *std::launder(reinterpret_cast<F*>(ctx));
       return invoke_terminate<P, R>(f, std::forward<Args>(args)...);
     } else if constexpr (!Boxed) {
@@ -6054,8 +6067,13 @@ template <class P, class F, bool Boxed, bool Capture, class CC, bool NE, class R
 struct static_invoker<P, F, Boxed, Capture, signature_base<CC, NE, R, A...>> {
   using bound = binding<F, R, Capture>;
   static R call(void* storage, A... a) noexcept {
-    const running_scope running(storage);
-    return invoke_binding<P, R>(*binding_in<bound, Boxed>(storage), static_cast<A&&>(a)...);
+    if constexpr (!Boxed && !Capture && copy_per_call<F, A&&...>) {
+      const F f = binding_in<bound, false>(storage)->f;
+      return invoke_terminate<P, R>(f, static_cast<A&&>(a)...);
+    } else {
+      const running_scope running(storage);
+      return invoke_binding<P, R>(*binding_in<bound, Boxed>(storage), static_cast<A&&>(a)...);
+    }
   }
 };
 
@@ -6472,14 +6490,6 @@ struct typed_pool {
   }
   static void free(std::size_t i) noexcept { taken[i].store(0, std::memory_order_release); }
 };
-
-/// A callable a call may copy instead of recording itself as running: small,
-/// trivially copyable and destructible, and not changed by its call. A
-/// reset() from inside the call then frees a slot the call no longer reads.
-template <class F, class... A>
-inline constexpr bool copy_per_call = sizeof(F) <= 4 * sizeof(void*) && std::is_trivially_copyable<F>::value &&
-                                      std::is_trivially_destructible<F>::value &&
-                                      std::is_invocable<const F&, A...>::value;
 
 /// Slot I's function: one load of its live flag, then the callable, inlined.
 template <class Pool, class Pointer, class F, std::size_t I>

@@ -121,6 +121,19 @@ inline running_binding*& running_bindings() noexcept {
   return head;
 }
 
+/// The one rule of all owners (closure, static_closure, typed_static_closure)
+/// for a call that need not record itself as running: a callable that is
+/// small, trivially copyable and destructible, and callable as const (its
+/// call changes nothing in it) is copied and the copy called. An owner reset
+/// from inside that call then releases a slot the call no longer reads, so
+/// such a call costs what a plain function pointer costs. (A functor with a
+/// `mutable` member and a const call operator loses that member's changes;
+/// docs/lifetime-threads-exceptions.md.)
+template <class F, class... A>
+inline constexpr bool copy_per_call = sizeof(F) <= 4 * sizeof(void*) && std::is_trivially_copyable<F>::value &&
+                                      std::is_trivially_destructible<F>::value &&
+                                      std::is_invocable<const F&, A...>::value;
+
 /// The entry's record for the duration of the callable's call; on exit, runs
 /// the release an owner deferred to it.
 class running_scope {
