@@ -112,6 +112,32 @@ TEST_CASE("across threads: a closure destroyed on one thread is reused only afte
   CHECK(reused_after < quarantine + 2 * closures_per_thread);
 }
 
+TEST_CASE("the live count (whether an unloading module may unmap) is exact through bursts and thread exits",
+          "[slot_pool][live][threads]") {
+  const std::intptr_t before = thunk::detail::live_closures();
+  {
+    // More than a thread's quarantine holds: its oldest slots go to the pool.
+    std::vector<first_closure> burst;
+    for (long i = 0; i < static_cast<long>(3 * quarantine); ++i) burst.emplace_back([i](long x) { return x + i; });
+    CHECK(thunk::detail::live_closures() == before + static_cast<std::intptr_t>(3 * quarantine));
+    CHECK(burst.back().get()(1) == static_cast<long>(3 * quarantine));
+  }
+  CHECK(thunk::detail::live_closures() == before);
+
+  // Made on a thread that exits with its quarantine full, destroyed here.
+  std::vector<other_closure> kept;
+  test_thread maker([&] {
+    std::vector<other_closure> many;
+    for (unsigned long i = 0; i < 2 * quarantine; ++i) many.emplace_back([i](unsigned long x) { return x * i; });
+    for (std::size_t i = 0; i < 100; ++i) kept.push_back(std::move(many[i]));
+  });
+  maker.join();
+  CHECK(thunk::detail::live_closures() == before + 100);
+  CHECK(kept[7].get()(6) == 42);
+  kept.clear();
+  CHECK(thunk::detail::live_closures() == before);
+}
+
 #  if defined(THUNK_OS_LINUX)
 TEST_CASE("fork() while other threads create and destroy closures: the child can use closures",
           "[slot_pool][fork][threads]") {

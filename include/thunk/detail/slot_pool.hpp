@@ -600,10 +600,14 @@ inline void start_module() noexcept {
 // own quarantine (thread_context.hpp), which serves most creations of a
 // steady loop by itself. At thread exit both go back to the pool.
 
-/// The oldest `n` slots of a thread's quarantine (at most cache_batch).
-inline std::size_t take_front(local_quarantine& q, std::uintptr_t* out, std::size_t n) noexcept {
+/// Takes the oldest `n` slots (at most cache_batch) of a thread's quarantine
+/// of `kind` to hand them to the pool. (A pop counts as an acquisition in the
+/// thread's live count, thread_live: these are not, so `taken` gives them back.)
+inline std::size_t take_front(thread_state& t, int kind, std::uintptr_t* out, std::size_t n) noexcept {
+  local_quarantine& q = t.retired[kind];
   std::size_t got = 0;
   while (got < n && q.size()) out[got++] = q.pop_front();
+  t.taken[kind].add(0u - static_cast<std::uint32_t>(got));
   return got;
 }
 
@@ -618,13 +622,13 @@ inline void flush_thread_caches(thread_state& t) noexcept {
     std::uintptr_t batch[cache_batch];
     while (q.has_served()) {
       const std::size_t served = q.size() - quarantine_slots;
-      pool.give_ready(batch, take_front(q, batch, served < cache_batch ? served : cache_batch));
+      pool.give_ready(batch, take_front(t, k, batch, served < cache_batch ? served : cache_batch));
     }
     if (!q.size()) continue;
     // The rest has not served its time: the pool keeps it until the kind's
     // count of destructions, now, advances by quarantine_slots.
     const std::uint32_t clock = destructions_so_far(k);
-    while (const std::size_t n = take_front(q, batch, cache_batch)) pool.retire(batch, n, clock);
+    while (const std::size_t n = take_front(t, k, batch, cache_batch)) pool.retire(batch, n, clock);
   }
 }
 
@@ -716,7 +720,7 @@ THUNK_DETAIL_NOINLINE THUNK_DETAIL_OUTLINE void retire_slow(int kind, std::uintp
   }
   if (!q->has_room()) {  // at its limit: the oldest have served
     std::uintptr_t batch[cache_batch];
-    pool_of(kind).give_ready(batch, take_front(*q, batch, cache_batch));
+    pool_of(kind).give_ready(batch, take_front(*t, kind, batch, cache_batch));
   }
   q->push_back(code);
 })
