@@ -76,6 +76,11 @@ inline constexpr bool fits_in_slot =
     sizeof(F) <= sizeof(void*) &&
     alignof(F) <= alignof(void*) && std::is_trivially_copyable<F>::value&& std::is_trivially_destructible<F>::value;
 
+template <class F, class L>
+struct copies_per_call;
+template <class F, class... A>
+struct copies_per_call<F, type_list<A...>> : std::bool_constant<copy_per_call<F, A...>> {};
+
 /// Calls the callable behind a context (the data slot's address), recorded as
 /// running on this thread for the duration (safe self-destruction).
 template <class P, class F, class R, bool Boxed, bool Capture>
@@ -193,7 +198,7 @@ class closure {
 
   /// The C function pointer; valid until this closure (or the one it was
   /// moved into) is destroyed.
-  pointer get() const noexcept { return reinterpret_cast<pointer>(bits_ & ~boxed_bit); }
+  pointer get() const noexcept { return reinterpret_cast<pointer>(bits_ & ~flag_bits); }
   explicit operator bool() const noexcept { return bits_ != 0; }
 
   /// Destroys the callable; a later call through the old pointer stops the
@@ -205,11 +210,13 @@ class closure {
   void reset() noexcept {
 #if THUNK_HAS_CLOSURE
     if (!bits_) return;
-    const std::uintptr_t code = bits_ & ~boxed_bit;
+    const std::uintptr_t code = bits_ & ~flag_bits;
     void* b = (bits_ & boxed_bit) ? detail::data_of(code)->word : nullptr;
+    const bool copied = (bits_ & copied_bit) != 0;
     bits_ = 0;
     void* code_address = reinterpret_cast<void*>(code);
-    if (detail::defer_release_if_running(detail::data_of(code), {&release_now, code_address, b})) return;
+    // A callable copied for each call is never recorded as running: nothing to defer.
+    if (!copied && detail::defer_release_if_running(detail::data_of(code), {&release_now, code_address, b})) return;
     release_now(code_address, b);
 #endif
   }
@@ -218,7 +225,7 @@ class closure {
   void rethrow_if_captured() {
 #if THUNK_HAS_CLOSURE && THUNK_HAS_EXCEPTIONS
     if (!(bits_ & boxed_bit)) return;
-    auto* b = static_cast<detail::box_base*>(detail::data_of(bits_ & ~boxed_bit)->word);
+    auto* b = static_cast<detail::box_base*>(detail::data_of(bits_ & ~flag_bits)->word);
     if (b->captured) detail::rethrow_captured(*b->captured);
 #endif
   }
@@ -233,7 +240,11 @@ class closure {
   }
 
  private:
-  static constexpr std::uintptr_t boxed_bit = 1;
+  // The thunk's address is slot-aligned (16 bytes): its low bits say how the
+  // callable is held.
+  static constexpr std::uintptr_t boxed_bit = 1;   // in a heap block
+  static constexpr std::uintptr_t copied_bit = 2;  // copied for each call (copy_per_call): never running in place
+  static constexpr std::uintptr_t flag_bits = boxed_bit | copied_bit;
 #if THUNK_HAS_CLOSURE
   static constexpr int kind = detail::closure_kind<typename sig::base, Path>::value;
 
@@ -287,7 +298,9 @@ class closure {
       ::new (static_cast<void*>(&data->word)) D(made);  // trivially copyable: cannot throw
     }
     data->entry = detail::closure_entry_address<impl, typename sig::base, reg>::get();
-    bits_ = code | (boxed ? boxed_bit : 0);
+    static_assert(detail::abi::slot_size % (flag_bits + 1) == 0, "thunks are aligned enough for the flag bits");
+    constexpr bool copied = !boxed && detail::copies_per_call<D, typename sig::argument_types>::value;
+    bits_ = code | (boxed ? boxed_bit : 0) | (copied ? copied_bit : 0);
     return errc{};
 #else
     (void)f, (void)policy;

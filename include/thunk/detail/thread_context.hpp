@@ -211,7 +211,7 @@ THUNK_DETAIL_NOINLINE inline thread_state* make_thread_state() noexcept {
   const bool set = pthread_setspecific(r.key, s) == 0;
 #endif
   if (!set) {
-    std::free(s);
+    std::free(memory);  // (nothing to destroy: trivially destructible)
     return nullptr;
   }
 #if defined(THUNK_OS_LINUX) && !THUNK_TLS_DYNAMIC
