@@ -19,12 +19,14 @@ from report import IMPLS, QSORT, Results, machine  # noqa: E402
 
 COLOURS = {
     "plain": "#7f7f7f", "plain_direct": "#c7c7c7", "qsort_r": "#a0a0a0", "with_context": "#2ca02c", "stateless": "#98df8a",
-    "stateless_fn": "#bcbd22", "closure": "#1f77b4", "static_closure": "#9467bd", "libffi": "#d62728", "ffcall": "#ff7f0e",
+    "stateless_fn": "#bcbd22", "closure": "#1f77b4", "static_closure": "#9467bd",
+    "typed_static_closure": "#c5b0d5", "libffi": "#d62728", "ffcall": "#ff7f0e",
 }
 SHORT = {
     "plain": "plain pointer", "plain_direct": "plain, global counter", "qsort_r": "qsort_r (by hand)", "with_context": "with_context",
     "stateless": "stateless", "stateless_fn": "stateless<P,&fn>", "closure": "closure",
-    "static_closure": "static_closure", "libffi": "libffi", "ffcall": "ffcall",
+    "static_closure": "static_closure", "typed_static_closure": "typed_static_closure", "libffi": "libffi",
+    "ffcall": "ffcall",
 }
 
 
