@@ -112,6 +112,41 @@ TEST_CASE("across threads: a closure destroyed on one thread is reused only afte
   CHECK(reused_after < quarantine + 2 * closures_per_thread);
 }
 
+TEST_CASE("the pool's quarantine clock: 4096 destructions, across a 2^32 wrap and a 2^31 jump",
+          "[slot_pool][quarantine]") {
+  // A pool of its own (no chunk is ever mapped: only fake slots that served
+  // their time are taken out).
+  thunk::detail::slot_pool pool(thunk::detail::abi::general);
+  std::error_code ec;
+  std::uintptr_t out = 0;
+  const std::uint32_t starts[] = {5u, 0xFFFFFF00u};  // the second wraps around 2^32
+  for (const std::uint32_t start : starts) {
+    INFO("stamped at " << start);
+    const std::uintptr_t fake = 0x1000;
+    pool.retire(&fake, 1, start);
+    pool.advance_for_test(start + 4095u);
+    CHECK_FALSE(pool.front_served());
+    pool.advance_for_test(start - 100u);  // a racing caller's older reading: not 4 billion later
+    CHECK_FALSE(pool.front_served());
+    const std::uint32_t now = start + 4096u;
+    REQUIRE(pool.take(&out, 1, &now, ec) == 1);
+    CHECK(out == fake);
+  }
+  // A steady loop moved the count by more than 2^31 since the pool last saw
+  // it; a batch stamped now must still wait its 4096.
+  const std::uintptr_t fresh = 0x2000;
+  const std::uint32_t jumped = 5u + 0x80000000u + 10u;
+  pool.retire(&fresh, 1, jumped);
+  CHECK_FALSE(pool.front_served());
+  const std::uint32_t later = jumped + 4096u;
+  REQUIRE(pool.take(&out, 1, &later, ec) == 1);
+  CHECK(out == fresh);
+  CHECK_FALSE(pool.has_quarantine());
+  pool.lock();
+  pool.unmap_all_locked();  // frees its lists (no chunk was mapped)
+  pool.unlock();
+}
+
 TEST_CASE("the live count (whether an unloading module may unmap) is exact through bursts and thread exits",
           "[slot_pool][live][threads]") {
   const std::intptr_t before = thunk::detail::live_closures();

@@ -207,21 +207,21 @@ class call_registration {
 };
 
 [[noreturn]] inline void late_temporary_call(const char* pretty) noexcept {
-  fatal_callback(
-      "fatal: a callback of type %s that thunk::call made for a temporary callable was called after "
-      "thunk::call returned, or on another thread; the callable lived in thunk::call's frame and is gone. For "
-      "an API that calls back later or elsewhere (pthread_create, hooks, timers) pass thunk::call a callable "
-      "that outlives the calls as an lvalue (a named object), or use thunk::with_context or thunk::closure",
-      pretty, nullptr, stop_by::abort);
+  fatal_callback("fatal: a callback of type ", pretty,
+                 " that thunk::call made for a temporary callable was called after thunk::call returned, or on "
+                 "another thread; the callable lived in thunk::call's frame and is gone. For an API that calls "
+                 "back later or elsewhere (pthread_create, hooks, timers) pass thunk::call a callable that "
+                 "outlives the calls as an lvalue (a named object), or use thunk::with_context or thunk::closure",
+                 nullptr, "", stop_by::abort);
 }
 
 #if THUNK_HAS_EXCEPTIONS
 [[noreturn]] inline void late_call_threw(const char* pretty) noexcept {
-  fatal_callback(
-      "an exception escaped a callback of type %s made by thunk::call, on another thread or after "
-      "thunk::call returned: no thunk::call is there to rethrow it and C frames cannot be unwound, so the "
-      "process terminates (catch it inside the callable)",
-      pretty, nullptr, stop_by::terminate);
+  fatal_callback("an exception escaped a callback of type ", pretty,
+                 " made by thunk::call, on another thread or after thunk::call returned: no thunk::call is there "
+                 "to rethrow it and C frames cannot be unwound, so the process terminates (catch it inside the "
+                 "callable)",
+                 nullptr, "", stop_by::terminate);
 }
 #endif
 

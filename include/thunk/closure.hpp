@@ -308,7 +308,7 @@ class closure {
 #endif
   }
 
-  std::uintptr_t bits_ = 0;  // the thunk's address; bit 0: the callable is boxed
+  std::uintptr_t bits_ = 0;  // the thunk's address and flag_bits
 };
 
 /// Non-throwing factory: thunk::make_closure<P>(f, ec [, policy]).

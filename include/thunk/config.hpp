@@ -112,6 +112,15 @@
 #else
 #  define THUNK_DETAIL_ABI_TLS x
 #endif
+// The opt-in separately compiled part (THUNK_SEPARATE_COMPILATION, below):
+// its own namespace, so that a header-only TU and a separately compiled one
+// in the same binary keep separate copies instead of one inline and one
+// out-of-line definition of the same function (a duplicate symbol on PE/COFF).
+#if defined(THUNK_SEPARATE_COMPILATION) && THUNK_SEPARATE_COMPILATION
+#  define THUNK_DETAIL_ABI_BUILD c
+#else
+#  define THUNK_DETAIL_ABI_BUILD
+#endif
 #define THUNK_DETAIL_ABI_VERSION \
   THUNK_DETAIL_CAT(THUNK_DETAIL_CAT(v, THUNK_VERSION_MAJOR), THUNK_DETAIL_CAT(_, THUNK_VERSION_MINOR))
 #ifndef THUNK_ABI_NAMESPACE
@@ -119,7 +128,9 @@
     THUNK_DETAIL_CAT(             \
         THUNK_DETAIL_ABI_VERSION, \
         THUNK_DETAIL_CAT(         \
-            _, THUNK_DETAIL_CAT(THUNK_DETAIL_ABI_EXC, THUNK_DETAIL_CAT(THUNK_DETAIL_ABI_JIT, THUNK_DETAIL_ABI_TLS))))
+            _, THUNK_DETAIL_CAT(                                                                  \
+                   THUNK_DETAIL_ABI_EXC,                                                          \
+                   THUNK_DETAIL_CAT(THUNK_DETAIL_ABI_JIT, THUNK_DETAIL_CAT(THUNK_DETAIL_ABI_TLS, THUNK_DETAIL_ABI_BUILD)))))
 #endif
 // ELF: the namespace is hidden, so every shared library keeps its own copy
 // (its own pools and per-thread state) and nothing of thunk becomes an

@@ -166,6 +166,15 @@
 #else
 #  define THUNK_DETAIL_ABI_TLS x
 #endif
+// The opt-in separately compiled part (THUNK_SEPARATE_COMPILATION, below):
+// its own namespace, so that a header-only TU and a separately compiled one
+// in the same binary keep separate copies instead of one inline and one
+// out-of-line definition of the same function (a duplicate symbol on PE/COFF).
+#if defined(THUNK_SEPARATE_COMPILATION) && THUNK_SEPARATE_COMPILATION
+#  define THUNK_DETAIL_ABI_BUILD c
+#else
+#  define THUNK_DETAIL_ABI_BUILD
+#endif
 #define THUNK_DETAIL_ABI_VERSION \
   THUNK_DETAIL_CAT(THUNK_DETAIL_CAT(v, THUNK_VERSION_MAJOR), THUNK_DETAIL_CAT(_, THUNK_VERSION_MINOR))
 #ifndef THUNK_ABI_NAMESPACE
@@ -173,7 +182,9 @@
     THUNK_DETAIL_CAT(             \
         THUNK_DETAIL_ABI_VERSION, \
         THUNK_DETAIL_CAT(         \
-            _, THUNK_DETAIL_CAT(THUNK_DETAIL_ABI_EXC, THUNK_DETAIL_CAT(THUNK_DETAIL_ABI_JIT, THUNK_DETAIL_ABI_TLS))))
+            _, THUNK_DETAIL_CAT(                                                                  \
+                   THUNK_DETAIL_ABI_EXC,                                                          \
+                   THUNK_DETAIL_CAT(THUNK_DETAIL_ABI_JIT, THUNK_DETAIL_CAT(THUNK_DETAIL_ABI_TLS, THUNK_DETAIL_ABI_BUILD)))))
 #endif
 // ELF: the namespace is hidden, so every shared library keeps its own copy
 // (its own pools and per-thread state) and nothing of thunk becomes an
@@ -1441,16 +1452,18 @@ namespace detail {
 
 enum class stop_by { abort, terminate };
 
-/// Prints "thunk: " and `format`, whose `%s` is the type named by `pretty`
-/// (a pretty_signature) and whose optional `%p` after it is `address`.
-[[noreturn]] THUNK_DETAIL_NOINLINE THUNK_DETAIL_OUTLINE void fatal_callback(const char* format, const char* pretty,
-                                                                             const void* address,
-                                                                             stop_by how) noexcept
+/// Prints "thunk: ", `before`, the type named by `pretty` (a
+/// pretty_signature), `after`, then, if `address`, the address and `tail`,
+/// and stops the process. (No format string of the caller's: users who
+/// compile with -Wformat-nonliteral see nothing of thunk's.)
+[[noreturn]] THUNK_DETAIL_NOINLINE THUNK_DETAIL_OUTLINE void fatal_callback(const char* before, const char* pretty,
+                                                                             const char* after, const void* address,
+                                                                             const char* tail, stop_by how) noexcept
     THUNK_DETAIL_BODY({
       char name[256];
       extract_type_name(pretty, name, sizeof name);
-      std::fputs("thunk: ", stderr);
-      std::fprintf(stderr, format, name, address);
+      std::fprintf(stderr, "thunk: %s%s%s", before, name, after);
+      if (address) std::fprintf(stderr, "%p%s", address, tail);
       std::fputc('\n', stderr);
       std::fflush(stderr);
       if (how == stop_by::terminate) std::terminate();
@@ -1487,10 +1500,10 @@ constexpr bool check_callable() {
 
 /// Reports an exception escaping a callback under the terminate policy.
 [[noreturn]] inline void terminate_from_callback(const char* pretty) noexcept {
-  fatal_callback(
-      "an exception escaped a callback of type %s; C frames cannot be unwound, so the process terminates "
-      "(pass thunk::capture to carry it back to C++)",
-      pretty, nullptr, stop_by::terminate);
+  fatal_callback("an exception escaped a callback of type ", pretty,
+                 "; C frames cannot be unwound, so the process terminates (pass thunk::capture to carry it back "
+                 "to C++)",
+                 nullptr, "", stop_by::terminate);
 }
 
 /// Guards captured-exception slots: taken only when a callback throws or a
@@ -1953,21 +1966,21 @@ class call_registration {
 };
 
 [[noreturn]] inline void late_temporary_call(const char* pretty) noexcept {
-  fatal_callback(
-      "fatal: a callback of type %s that thunk::call made for a temporary callable was called after "
-      "thunk::call returned, or on another thread; the callable lived in thunk::call's frame and is gone. For "
-      "an API that calls back later or elsewhere (pthread_create, hooks, timers) pass thunk::call a callable "
-      "that outlives the calls as an lvalue (a named object), or use thunk::with_context or thunk::closure",
-      pretty, nullptr, stop_by::abort);
+  fatal_callback("fatal: a callback of type ", pretty,
+                 " that thunk::call made for a temporary callable was called after thunk::call returned, or on "
+                 "another thread; the callable lived in thunk::call's frame and is gone. For an API that calls "
+                 "back later or elsewhere (pthread_create, hooks, timers) pass thunk::call a callable that "
+                 "outlives the calls as an lvalue (a named object), or use thunk::with_context or thunk::closure",
+                 nullptr, "", stop_by::abort);
 }
 
 #if THUNK_HAS_EXCEPTIONS
 [[noreturn]] inline void late_call_threw(const char* pretty) noexcept {
-  fatal_callback(
-      "an exception escaped a callback of type %s made by thunk::call, on another thread or after "
-      "thunk::call returned: no thunk::call is there to rethrow it and C frames cannot be unwound, so the "
-      "process terminates (catch it inside the callable)",
-      pretty, nullptr, stop_by::terminate);
+  fatal_callback("an exception escaped a callback of type ", pretty,
+                 " made by thunk::call, on another thread or after thunk::call returned: no thunk::call is there "
+                 "to rethrow it and C frames cannot be unwound, so the process terminates (catch it inside the "
+                 "callable)",
+                 nullptr, "", stop_by::terminate);
 }
 #endif
 
@@ -3111,9 +3124,9 @@ THUNK_END_NAMESPACE
 // the slot into its thread's own quarantine (thread_context.hpp), a FIFO it
 // leaves after quarantine_slots later destructions on that thread; so a
 // slot is reused only after quarantine_slots later destructions of its
-// kind. A thread's quarantine holds at most quarantine_slots + 2 batches;
-// beyond that its oldest slots go to the pool, which hands them to any
-// thread. When a thread exits, its unserved slots wait in the pool's
+// kind. A thread's quarantine holds at most local_quarantine::limit (8192)
+// slots per kind; beyond that its oldest slots go to the pool, which hands
+// them to any thread. When a thread exits, its unserved slots wait in the pool's
 // quarantine, whose clock is the module's count of destructions of the kind.
 // A chunk whose every slot is ready in the pool again is unmapped (some kept
 // free per kind; see release_free_chunks), so memory comes back after a
@@ -4504,8 +4517,8 @@ inline context_stack& this_thread_contexts() noexcept { return thread_contexts; 
 [[noreturn]] inline void no_thread_state() noexcept {
   fatal_callback(
       "fatal: a thunk::closure on the general path was called on a thread that has no per-thread state, and "
-      "none could be allocated (out of memory, or the library that made the closure is unloading)%s",
-      "", nullptr, stop_by::abort);
+      "none could be allocated (out of memory, or the library that made the closure is unloading)",
+      "", "", nullptr, "", stop_by::abort);
 }
 
 inline context_stack& this_thread_contexts() noexcept {
@@ -4761,10 +4774,9 @@ inline std::uintptr_t code_of(const void* data) noexcept {
 // ---- poison ------------------------------------------------------------------
 
 [[noreturn]] inline void destroyed_closure_called(void* ctx, const char* pretty) noexcept {
-  fatal_callback(
-      "fatal: a destroyed thunk::closure<%s> was called through its stale pointer %p; the C code kept the "
-      "callback after the closure was destroyed",
-      pretty, reinterpret_cast<void*>(code_of(ctx)), stop_by::abort);
+  fatal_callback("fatal: a destroyed thunk::closure<", pretty, "> was called through its stale pointer ",
+                 reinterpret_cast<void*>(code_of(ctx)),
+                 "; the C code kept the callback after the closure was destroyed", stop_by::abort);
 }
 
 /// Receives the context where kind K puts it, and names P (the closure's
@@ -4934,6 +4946,17 @@ class slot_pool {
     }
   }
 
+  /// The clock as destructions_so_far would give it (for the tests).
+  void advance_for_test(std::uint32_t clock) noexcept {
+    spin_guard lock(lock_);
+    advance(clock);
+  }
+  /// Whether the oldest batch of the quarantine has served it (for the tests).
+  bool front_served() noexcept {
+    spin_guard lock(lock_);
+    return quarantine_.size && served(quarantine_.at(0));
+  }
+
   /// Whether take() wants the clock (a relaxed look, outside the lock).
   bool has_quarantine() const noexcept { return quarantined_.load(std::memory_order_relaxed) != 0; }
 
@@ -4984,15 +5007,21 @@ class slot_pool {
     int kind;
   };
 
-  /// The clock only moves forward (differences: it wraps around).
-  void advance(std::uint32_t clock) noexcept {
-    if (static_cast<std::int32_t>(clock - clock_) > 0) clock_ = clock;
-  }
+  /// The clock is taken as given: every caller has just read it
+  /// (destructions_so_far), and a steady loop may move it by 2^31 or more
+  /// between two visits to the pool, which a "newer of the two" rule would
+  /// take for a step back. (Two callers racing may set it a little back:
+  /// that only delays.)
+  void advance(std::uint32_t clock) noexcept { clock_ = clock; }
   /// A batch whose kind saw quarantine_slots destructions since it was
-  /// stamped. (Stamps are nearly in order: a younger batch at the front
-  /// only delays the ones behind it.)
+  /// stamped. The count wraps at 2^32: a batch stamped a little ahead of
+  /// the clock (a racing caller's older reading) reads as "just stamped", not
+  /// as 4 billion destructions ago, and one that waited through a multiple
+  /// of 2^32 may wait once more (a delay, never an early reuse). (Stamps are
+  /// nearly in order: a younger batch at the front only delays the others.)
   bool served(const retired_batch& b) const noexcept {
-    return static_cast<std::int32_t>(clock_ - b.stamp) >= static_cast<std::int32_t>(quarantine_slots);
+    const std::uint32_t since = clock_ - b.stamp;
+    return since >= quarantine_slots && since < 0xFFF00000u;
   }
   void pop_batch() noexcept {
     quarantine_.pop_front();
@@ -5237,6 +5266,9 @@ inline void close_module() noexcept {
   }
   thread_state* s = r.head;
   r.head = nullptr;
+  // Their destructions stay counted: the pools' quarantine clock never goes back.
+  for (thread_state* t = s; t; t = t->next)
+    for (int k = 0; k < abi::kind_count; ++k) r.exited_destroyed[k] += t->retired[k].pushed.get();
   r.lock.unlock();
   while (s) {
     thread_state* next = s->next;
@@ -5350,8 +5382,10 @@ THUNK_DETAIL_NOINLINE THUNK_DETAIL_OUTLINE std::uintptr_t refill_and_acquire(int
     count_stateless(1);
     return one;
   }
-  t->ready_count[kind].set(static_cast<std::uint32_t>(n - 1));
+  // `taken` first: a concurrent live_closures() may then count too many for a
+  // moment, never too few (an unloading module must not think it has none).
   t->taken[kind].add(static_cast<std::uint32_t>(n));
+  t->ready_count[kind].set(static_cast<std::uint32_t>(n - 1));
   return out[n - 1];
 })
 
@@ -5704,7 +5738,7 @@ class closure {
 #endif
   }
 
-  std::uintptr_t bits_ = 0;  // the thunk's address; bit 0: the callable is boxed
+  std::uintptr_t bits_ = 0;  // the thunk's address and flag_bits
 };
 
 /// Non-throwing factory: thunk::make_closure<P>(f, ec [, policy]).

@@ -17,16 +17,18 @@ namespace detail {
 
 enum class stop_by { abort, terminate };
 
-/// Prints "thunk: " and `format`, whose `%s` is the type named by `pretty`
-/// (a pretty_signature) and whose optional `%p` after it is `address`.
-[[noreturn]] THUNK_DETAIL_NOINLINE THUNK_DETAIL_OUTLINE void fatal_callback(const char* format, const char* pretty,
-                                                                             const void* address,
-                                                                             stop_by how) noexcept
+/// Prints "thunk: ", `before`, the type named by `pretty` (a
+/// pretty_signature), `after`, then, if `address`, the address and `tail`,
+/// and stops the process. (No format string of the caller's: users who
+/// compile with -Wformat-nonliteral see nothing of thunk's.)
+[[noreturn]] THUNK_DETAIL_NOINLINE THUNK_DETAIL_OUTLINE void fatal_callback(const char* before, const char* pretty,
+                                                                             const char* after, const void* address,
+                                                                             const char* tail, stop_by how) noexcept
     THUNK_DETAIL_BODY({
       char name[256];
       extract_type_name(pretty, name, sizeof name);
-      std::fputs("thunk: ", stderr);
-      std::fprintf(stderr, format, name, address);
+      std::fprintf(stderr, "thunk: %s%s%s", before, name, after);
+      if (address) std::fprintf(stderr, "%p%s", address, tail);
       std::fputc('\n', stderr);
       std::fflush(stderr);
       if (how == stop_by::terminate) std::terminate();

@@ -39,10 +39,10 @@ constexpr bool check_callable() {
 
 /// Reports an exception escaping a callback under the terminate policy.
 [[noreturn]] inline void terminate_from_callback(const char* pretty) noexcept {
-  fatal_callback(
-      "an exception escaped a callback of type %s; C frames cannot be unwound, so the process terminates "
-      "(pass thunk::capture to carry it back to C++)",
-      pretty, nullptr, stop_by::terminate);
+  fatal_callback("an exception escaped a callback of type ", pretty,
+                 "; C frames cannot be unwound, so the process terminates (pass thunk::capture to carry it back "
+                 "to C++)",
+                 nullptr, "", stop_by::terminate);
 }
 
 /// Guards captured-exception slots: taken only when a callback throws or a

@@ -8,9 +8,9 @@
 // the slot into its thread's own quarantine (thread_context.hpp), a FIFO it
 // leaves after quarantine_slots later destructions on that thread; so a
 // slot is reused only after quarantine_slots later destructions of its
-// kind. A thread's quarantine holds at most quarantine_slots + 2 batches;
-// beyond that its oldest slots go to the pool, which hands them to any
-// thread. When a thread exits, its unserved slots wait in the pool's
+// kind. A thread's quarantine holds at most local_quarantine::limit (8192)
+// slots per kind; beyond that its oldest slots go to the pool, which hands
+// them to any thread. When a thread exits, its unserved slots wait in the pool's
 // quarantine, whose clock is the module's count of destructions of the kind.
 // A chunk whose every slot is ready in the pool again is unmapped (some kept
 // free per kind; see release_free_chunks), so memory comes back after a
@@ -74,10 +74,9 @@ inline std::uintptr_t code_of(const void* data) noexcept {
 // ---- poison ------------------------------------------------------------------
 
 [[noreturn]] inline void destroyed_closure_called(void* ctx, const char* pretty) noexcept {
-  fatal_callback(
-      "fatal: a destroyed thunk::closure<%s> was called through its stale pointer %p; the C code kept the "
-      "callback after the closure was destroyed",
-      pretty, reinterpret_cast<void*>(code_of(ctx)), stop_by::abort);
+  fatal_callback("fatal: a destroyed thunk::closure<", pretty, "> was called through its stale pointer ",
+                 reinterpret_cast<void*>(code_of(ctx)),
+                 "; the C code kept the callback after the closure was destroyed", stop_by::abort);
 }
 
 /// Receives the context where kind K puts it, and names P (the closure's
@@ -247,6 +246,17 @@ class slot_pool {
     }
   }
 
+  /// The clock as destructions_so_far would give it (for the tests).
+  void advance_for_test(std::uint32_t clock) noexcept {
+    spin_guard lock(lock_);
+    advance(clock);
+  }
+  /// Whether the oldest batch of the quarantine has served it (for the tests).
+  bool front_served() noexcept {
+    spin_guard lock(lock_);
+    return quarantine_.size && served(quarantine_.at(0));
+  }
+
   /// Whether take() wants the clock (a relaxed look, outside the lock).
   bool has_quarantine() const noexcept { return quarantined_.load(std::memory_order_relaxed) != 0; }
 
@@ -297,15 +307,21 @@ class slot_pool {
     int kind;
   };
 
-  /// The clock only moves forward (differences: it wraps around).
-  void advance(std::uint32_t clock) noexcept {
-    if (static_cast<std::int32_t>(clock - clock_) > 0) clock_ = clock;
-  }
+  /// The clock is taken as given: every caller has just read it
+  /// (destructions_so_far), and a steady loop may move it by 2^31 or more
+  /// between two visits to the pool, which a "newer of the two" rule would
+  /// take for a step back. (Two callers racing may set it a little back:
+  /// that only delays.)
+  void advance(std::uint32_t clock) noexcept { clock_ = clock; }
   /// A batch whose kind saw quarantine_slots destructions since it was
-  /// stamped. (Stamps are nearly in order: a younger batch at the front
-  /// only delays the ones behind it.)
+  /// stamped. The count wraps at 2^32: a batch stamped a little ahead of
+  /// the clock (a racing caller's older reading) reads as "just stamped", not
+  /// as 4 billion destructions ago, and one that waited through a multiple
+  /// of 2^32 may wait once more (a delay, never an early reuse). (Stamps are
+  /// nearly in order: a younger batch at the front only delays the others.)
   bool served(const retired_batch& b) const noexcept {
-    return static_cast<std::int32_t>(clock_ - b.stamp) >= static_cast<std::int32_t>(quarantine_slots);
+    const std::uint32_t since = clock_ - b.stamp;
+    return since >= quarantine_slots && since < 0xFFF00000u;
   }
   void pop_batch() noexcept {
     quarantine_.pop_front();
@@ -550,6 +566,9 @@ inline void close_module() noexcept {
   }
   thread_state* s = r.head;
   r.head = nullptr;
+  // Their destructions stay counted: the pools' quarantine clock never goes back.
+  for (thread_state* t = s; t; t = t->next)
+    for (int k = 0; k < abi::kind_count; ++k) r.exited_destroyed[k] += t->retired[k].pushed.get();
   r.lock.unlock();
   while (s) {
     thread_state* next = s->next;
@@ -663,8 +682,10 @@ THUNK_DETAIL_NOINLINE THUNK_DETAIL_OUTLINE std::uintptr_t refill_and_acquire(int
     count_stateless(1);
     return one;
   }
-  t->ready_count[kind].set(static_cast<std::uint32_t>(n - 1));
+  // `taken` first: a concurrent live_closures() may then count too many for a
+  // moment, never too few (an unloading module must not think it has none).
   t->taken[kind].add(static_cast<std::uint32_t>(n));
+  t->ready_count[kind].set(static_cast<std::uint32_t>(n - 1));
   return out[n - 1];
 })
 

@@ -358,8 +358,8 @@ inline context_stack& this_thread_contexts() noexcept { return thread_contexts; 
 [[noreturn]] inline void no_thread_state() noexcept {
   fatal_callback(
       "fatal: a thunk::closure on the general path was called on a thread that has no per-thread state, and "
-      "none could be allocated (out of memory, or the library that made the closure is unloading)%s",
-      "", nullptr, stop_by::abort);
+      "none could be allocated (out of memory, or the library that made the closure is unloading)",
+      "", "", nullptr, "", stop_by::abort);
 }
 
 inline context_stack& this_thread_contexts() noexcept {
