@@ -3,7 +3,7 @@
 # program using every tier (tests/consumers/consumer.cpp), plus the single
 # header, the warning flags on our headers and the API reference:
 #
-#   find-package      cmake --install into a fresh prefix; find_package(thunk 0.2 CONFIG REQUIRED)
+#   find-package      cmake --install into a fresh prefix; find_package(thunk 0.3 CONFIG REQUIRED)
 #                     (and the installed thunk-config-version.cmake matches thunk/version.hpp)
 #   add-subdirectory  add_subdirectory(<this tree>)
 #   fetch-content     FetchContent from file://<this repository> at the committed HEAD
@@ -144,7 +144,7 @@ route_find-package() {
   run cmake --build "$b" -j "$jobs" || { detail="consumer build failed"; return 1; }
   run_consumer "$b/consumer" || return 1
   run_consumer "$b/consumer_compiled" || return 1
-  detail="find_package(thunk 0.2 CONFIG REQUIRED) found $pv in a fresh prefix; 99.0 refused; thunk::compiled too"
+  detail="find_package(thunk 0.3 CONFIG REQUIRED) found $pv in a fresh prefix; 99.0 refused; thunk::compiled too"
 }
 
 route_add-subdirectory() {
