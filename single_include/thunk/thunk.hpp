@@ -4099,7 +4099,7 @@ THUNK_END_NAMESPACE
 // per-thread slot caches (slot_pool.hpp).
 //
 // A thread that never touches a closure pays nothing but the words below:
-// its thread_state (the caches, about 7 KB) is allocated on its first
+// its thread_state (the caches, about 4 KB) is allocated on its first
 // closure and freed when it exits (a pthread key destructor / an FLS
 // callback, registered per module and removed when the module unloads; no
 // thread_local has a destructor, which would pin a shared library).
@@ -4273,9 +4273,9 @@ struct thread_state {
 #if defined(THUNK_OS_LINUX) && THUNK_TLS_DYNAMIC
   context_stack contexts;
 #endif
-  std::uintptr_t ready[abi::kind_count][2 * cache_batch];  // slots taken from the pool
+  std::uintptr_t ready[abi::kind_count][cache_batch];  // slots taken from the pool (refilled when empty)
   own_counter ready_count[abi::kind_count];
-  own_counter taken[abi::kind_count];  // slots taken from the pool, ever (live count)
+  own_counter taken[abi::kind_count];  // slots taken from the pool minus those handed back (live count)
   local_quarantine retired[abi::kind_count];
   thread_state* prev;
   thread_state* next;
@@ -4390,6 +4390,12 @@ inline void free_thread_state(thread_state* s) noexcept {
   std::free(s);
 }
 
+/// A state leaves the registry's list (registry lock held): its live closures
+/// and its destructions stay counted (the pools' quarantine clock never goes back).
+inline void count_exited(thread_registry& r, const thread_state& s) noexcept {
+  r.exited_live += thread_live(s);
+  for (int k = 0; k < abi::kind_count; ++k) r.exited_destroyed[k] += s.retired[k].pushed.get();
+}
 
 /// Closures of `kind` destroyed so far in this module, all threads (modulo
 /// 2^32). Takes the registry lock: slow paths only, never with a pool's
@@ -4420,8 +4426,7 @@ inline void thread_state_exit(thread_state* s) noexcept {
     if (s->prev) s->prev->next = s->next;
     if (s->next) s->next->prev = s->prev;
     if (r.head == s) r.head = s->next;
-    r.exited_live += thread_live(*s);
-    for (int k = 0; k < abi::kind_count; ++k) r.exited_destroyed[k] += s->retired[k].pushed.get();
+    count_exited(r, *s);
   }
   free_thread_state(s);
 }
@@ -4984,7 +4989,7 @@ class slot_pool {
     next_ = end_ = 0;
     full_chunks_ = 0;
     cycle_peak_ = last_peak_ = pending_peak_ = trough_in_use_ = 0;
-    troughed_ = untracked_ = false;  // (the clock keeps counting: it only grows)
+    troughed_ = untracked_ = false;
   }
 
   /// Chunks mapped now (for the tests and the bench).
@@ -5186,7 +5191,7 @@ class slot_pool {
   }
 
   alignas(64) spin_lock lock_;
-  std::uint32_t clock_ = 0;                  // the newest destructions_so_far seen
+  std::uint32_t clock_ = 0;                  // the last destructions_so_far a caller gave
   std::atomic<std::size_t> quarantined_{0};  // quarantine_.size, for has_quarantine()
   plain_stack<std::uintptr_t> ready_;
   aging_queue quarantine_;
@@ -5266,9 +5271,7 @@ inline void close_module() noexcept {
   }
   thread_state* s = r.head;
   r.head = nullptr;
-  // Their destructions stay counted: the pools' quarantine clock never goes back.
-  for (thread_state* t = s; t; t = t->next)
-    for (int k = 0; k < abi::kind_count; ++k) r.exited_destroyed[k] += t->retired[k].pushed.get();
+  for (thread_state* t = s; t; t = t->next) count_exited(r, *t);
   r.lock.unlock();
   while (s) {
     thread_state* next = s->next;
@@ -5351,8 +5354,9 @@ inline void flush_thread_caches(thread_state& t) noexcept {
   }
 }
 
-/// Counts a closure created or destroyed by a thread without state (out of
-/// memory, or after the module started unloading).
+/// Counts a closure created or destroyed outside any thread's counts: by a
+/// thread without state (out of memory, or after the module started
+/// unloading), or retired straight to the pool (no memory for a quarantine).
 inline void count_stateless(std::intptr_t delta, int destroyed_kind = -1) noexcept {
   thread_registry& r = registry();
   spin_guard g(r.lock);

@@ -284,7 +284,7 @@ class slot_pool {
     next_ = end_ = 0;
     full_chunks_ = 0;
     cycle_peak_ = last_peak_ = pending_peak_ = trough_in_use_ = 0;
-    troughed_ = untracked_ = false;  // (the clock keeps counting: it only grows)
+    troughed_ = untracked_ = false;
   }
 
   /// Chunks mapped now (for the tests and the bench).
@@ -486,7 +486,7 @@ class slot_pool {
   }
 
   alignas(64) spin_lock lock_;
-  std::uint32_t clock_ = 0;                  // the newest destructions_so_far seen
+  std::uint32_t clock_ = 0;                  // the last destructions_so_far a caller gave
   std::atomic<std::size_t> quarantined_{0};  // quarantine_.size, for has_quarantine()
   plain_stack<std::uintptr_t> ready_;
   aging_queue quarantine_;
@@ -566,9 +566,7 @@ inline void close_module() noexcept {
   }
   thread_state* s = r.head;
   r.head = nullptr;
-  // Their destructions stay counted: the pools' quarantine clock never goes back.
-  for (thread_state* t = s; t; t = t->next)
-    for (int k = 0; k < abi::kind_count; ++k) r.exited_destroyed[k] += t->retired[k].pushed.get();
+  for (thread_state* t = s; t; t = t->next) count_exited(r, *t);
   r.lock.unlock();
   while (s) {
     thread_state* next = s->next;
@@ -651,8 +649,9 @@ inline void flush_thread_caches(thread_state& t) noexcept {
   }
 }
 
-/// Counts a closure created or destroyed by a thread without state (out of
-/// memory, or after the module started unloading).
+/// Counts a closure created or destroyed outside any thread's counts: by a
+/// thread without state (out of memory, or after the module started
+/// unloading), or retired straight to the pool (no memory for a quarantine).
 inline void count_stateless(std::intptr_t delta, int destroyed_kind = -1) noexcept {
   thread_registry& r = registry();
   spin_guard g(r.lock);

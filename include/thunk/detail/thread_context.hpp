@@ -3,7 +3,7 @@
 // per-thread slot caches (slot_pool.hpp).
 //
 // A thread that never touches a closure pays nothing but the words below:
-// its thread_state (the caches, about 7 KB) is allocated on its first
+// its thread_state (the caches, about 4 KB) is allocated on its first
 // closure and freed when it exits (a pthread key destructor / an FLS
 // callback, registered per module and removed when the module unloads; no
 // thread_local has a destructor, which would pin a shared library).
@@ -114,9 +114,9 @@ struct thread_state {
 #if defined(THUNK_OS_LINUX) && THUNK_TLS_DYNAMIC
   context_stack contexts;
 #endif
-  std::uintptr_t ready[abi::kind_count][2 * cache_batch];  // slots taken from the pool
+  std::uintptr_t ready[abi::kind_count][cache_batch];  // slots taken from the pool (refilled when empty)
   own_counter ready_count[abi::kind_count];
-  own_counter taken[abi::kind_count];  // slots taken from the pool, ever (live count)
+  own_counter taken[abi::kind_count];  // slots taken from the pool minus those handed back (live count)
   local_quarantine retired[abi::kind_count];
   thread_state* prev;
   thread_state* next;
@@ -231,6 +231,12 @@ inline void free_thread_state(thread_state* s) noexcept {
   std::free(s);
 }
 
+/// A state leaves the registry's list (registry lock held): its live closures
+/// and its destructions stay counted (the pools' quarantine clock never goes back).
+inline void count_exited(thread_registry& r, const thread_state& s) noexcept {
+  r.exited_live += thread_live(s);
+  for (int k = 0; k < abi::kind_count; ++k) r.exited_destroyed[k] += s.retired[k].pushed.get();
+}
 
 /// Closures of `kind` destroyed so far in this module, all threads (modulo
 /// 2^32). Takes the registry lock: slow paths only, never with a pool's
@@ -261,8 +267,7 @@ inline void thread_state_exit(thread_state* s) noexcept {
     if (s->prev) s->prev->next = s->next;
     if (s->next) s->next->prev = s->prev;
     if (r.head == s) r.head = s->next;
-    r.exited_live += thread_live(*s);
-    for (int k = 0; k < abi::kind_count; ++k) r.exited_destroyed[k] += s->retired[k].pushed.get();
+    count_exited(r, *s);
   }
   free_thread_state(s);
 }
